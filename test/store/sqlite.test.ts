@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { describeStoreContract, waitFor } from './contract.js';
+import { describeStoreContract } from './contract.js';
 
 describeStoreContract('SQLite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'mcpgw-store-'));
