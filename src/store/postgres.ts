@@ -291,8 +291,8 @@ export class PostgresStore implements Store {
 
   watch(onChange: (revision: number) => void): () => void {
     this.checkReady();
-    if (this.watchers.size === 0) this.startWatching();
     const remove = this.watchers.add(onChange);
+    if (this.watchers.size === 1) this.startWatching();
     return () => {
       remove();
       if (this.watchers.size === 0) this.stopWatching();
