@@ -1,15 +1,15 @@
 import { useMemo, useState } from 'react';
-import { AdminApi } from './api';
-import { href, navigate, useRoute } from './routing';
-import { loadDataPlaneUrl, loadToken, saveDataPlaneUrl, saveToken, SessionContext, type Session } from './session';
-import { SignIn } from './pages/SignIn';
-import { Overview } from './pages/Overview';
-import { ServerList } from './pages/ServerList';
-import { ServerCreate } from './pages/ServerCreate';
-import { ServerDetail } from './pages/ServerDetail';
-import { Services } from './pages/Services';
-import { Registries } from './pages/Registries';
-import { Consumers } from './pages/Consumers';
+import { AdminApi } from './api.js';
+import { href, navigate, useRoute } from './routing.js';
+import { loadDataPlaneUrl, loadToken, saveDataPlaneUrl, saveToken, SessionContext, type Session } from './session.js';
+import { SignIn } from './pages/SignIn.js';
+import { Overview } from './pages/Overview.js';
+import { ServerList } from './pages/ServerList.js';
+import { ServerCreate } from './pages/ServerCreate.js';
+import { ServerDetail } from './pages/ServerDetail.js';
+import { Services } from './pages/Services.js';
+import { Registries } from './pages/Registries.js';
+import { Consumers } from './pages/Consumers.js';
 
 const NAV: Array<{ route: string; label: string }> = [
   { route: '', label: 'Overview' },

@@ -1,4 +1,4 @@
-import type { AuditEntry, Instance, McpTool } from './types';
+import type { AuditEntry, Instance, McpTool } from './types.js';
 
 /** One problem reported by the admin API, pointing at a field (`path`) or a YAML position. */
 export interface ErrorDetail {

@@ -1,4 +1,4 @@
-import type { McpServer } from './types';
+import type { McpServer } from './types.js';
 
 /** One way a client can reach a server on the data plane. */
 export interface Endpoint {

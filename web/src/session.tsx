@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { AdminApi } from './api';
+import type { AdminApi } from './api.js';
 
 const TOKEN_KEY = 'mcpgw.adminToken';
 const DATA_URL_KEY = 'mcpgw.dataPlaneUrl';

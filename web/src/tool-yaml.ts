@@ -23,6 +23,13 @@ export function yamlProblems(text: string): YamlProblem[] {
   if (!text.trim()) return [];
   const { doc, lines } = parse(text);
   const problems: YamlProblem[] = doc.errors.map((e) => {
+    // The parser reports an unclosed quote where the text ends; point at the opening quote instead.
+    const quote = e.code === 'MISSING_CHAR' ? /Missing closing (["'])quote/.exec(e.message)?.[1] : undefined;
+    const opener = quote ? text.lastIndexOf(quote, e.pos[0]) : -1;
+    if (opener >= 0) {
+      const at = lines.linePos(opener);
+      return { line: at.line, column: at.col, message: `This ${quote === '"' ? 'double' : 'single'}-quoted string is never closed`, source: 'yaml' };
+    }
     const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
     return { line: pos.line, column: pos.col, message: e.message.split('\n')[0], source: 'yaml' };
   });

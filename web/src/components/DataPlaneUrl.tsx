@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useSession } from '../session';
+import { useSession } from '../session.js';
 
 /** The editable data-plane base URL; remembered in this browser because the console cannot discover it. */
 export function DataPlaneUrl() {

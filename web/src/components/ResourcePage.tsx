@@ -1,8 +1,8 @@
 import { useState, type ReactNode } from 'react';
-import { useSession } from '../session';
-import { useLoad } from '../hooks';
-import { ErrorBanner, Loading } from './form';
-import type { Kind } from '../api';
+import { useSession } from '../session.js';
+import { useLoad } from '../hooks.js';
+import { ErrorBanner, Loading } from './form.js';
+import type { Kind } from '../api.js';
 
 /** State of the create/edit panel: a new resource, or the name of the one being edited. */
 export type Editing = { mode: 'create' } | { mode: 'edit'; name: string } | null;

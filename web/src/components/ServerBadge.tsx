@@ -1,4 +1,4 @@
-import type { ServerType } from '../types';
+import type { ServerType } from '../types.js';
 
 const LABELS: Record<ServerType, string> = {
   'direct-proxy': 'Direct proxy',

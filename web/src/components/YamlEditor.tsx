@@ -5,7 +5,7 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { defaultHighlightStyle, indentOnInput, syntaxHighlighting, bracketMatching } from '@codemirror/language';
 import { forceLinting, linter, lintGutter, type Diagnostic } from '@codemirror/lint';
 import { yaml as yamlLanguage } from '@codemirror/lang-yaml';
-import { yamlProblems, type YamlProblem } from '../tool-yaml';
+import { yamlProblems, type YamlProblem } from '../tool-yaml.js';
 
 /** Turns a 1-based line/column into a document offset, clamped to the document. */
 function offsetOf(state: EditorState, line: number, column = 1): number {

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { ApiError, fieldErrors, type ErrorDetail } from '../api';
+import { ApiError, fieldErrors, type ErrorDetail } from '../api.js';
 
 /** A labelled form control with its hint and the API errors that name it. */
 export function Field(props: {

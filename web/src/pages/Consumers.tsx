@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import { useSession } from '../session';
-import { CopyButton, ErrorBanner, Field } from '../components/form';
-import { ResourcePage } from '../components/ResourcePage';
-import { unclaimedErrors } from '../api';
-import type { Consumer, Credential } from '../types';
+import { useSession } from '../session.js';
+import { CopyButton, ErrorBanner, Field } from '../components/form.js';
+import { ResourcePage } from '../components/ResourcePage.js';
+import { unclaimedErrors } from '../api.js';
+import type { Consumer, Credential } from '../types.js';
 
 const FIELDS = ['name', 'credentials'];
 const MASK = '****';

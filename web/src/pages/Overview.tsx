@@ -1,10 +1,10 @@
-import { useSession } from '../session';
-import { useLoad } from '../hooks';
-import { ErrorBanner, Loading } from '../components/form';
-import { formatTime } from '../format';
-import { href } from '../routing';
-import type { AuditEntry, Instance } from '../types';
-import type { Kind } from '../api';
+import { useSession } from '../session.js';
+import { useLoad } from '../hooks.js';
+import { ErrorBanner, Loading } from '../components/form.js';
+import { formatTime } from '../format.js';
+import { href } from '../routing.js';
+import type { AuditEntry, Instance } from '../types.js';
+import type { Kind } from '../api.js';
 
 const KINDS: Array<{ kind: Kind; label: string }> = [
   { kind: 'mcp-servers', label: 'MCP servers' },

@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import { useSession } from '../session';
-import { ErrorBanner, Field } from '../components/form';
-import { ResourcePage } from '../components/ResourcePage';
-import { unclaimedErrors } from '../api';
-import type { Registry } from '../types';
+import { useSession } from '../session.js';
+import { ErrorBanner, Field } from '../components/form.js';
+import { ResourcePage } from '../components/ResourcePage.js';
+import { unclaimedErrors } from '../api.js';
+import type { Registry } from '../types.js';
 
 const FIELDS = ['name', 'type', 'address', 'username', 'password', 'namespace', 'pollIntervalMs', 'mcpRegistry'];
 const MASK = '****';

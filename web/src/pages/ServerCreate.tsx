@@ -1,10 +1,10 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { useSession } from '../session';
-import { useLoad } from '../hooks';
-import { ErrorBanner, Field, splitList } from '../components/form';
-import { ApiError, unclaimedErrors } from '../api';
-import { navigate } from '../routing';
-import type { McpServer, Protocol, Service } from '../types';
+import { useSession } from '../session.js';
+import { useLoad } from '../hooks.js';
+import { ErrorBanner, Field, splitList } from '../components/form.js';
+import { ApiError, unclaimedErrors } from '../api.js';
+import { navigate } from '../routing.js';
+import type { McpServer, Protocol, Service } from '../types.js';
 
 type Mode = 'direct-proxy' | 'http-to-mcp';
 const NEW_SERVICE = '__new__';

@@ -1,16 +1,16 @@
 import { useState } from 'react';
-import { useSession } from '../session';
-import { useLoad } from '../hooks';
-import { ErrorBanner, Loading, Switch } from '../components/form';
-import { ServerBadge } from '../components/ServerBadge';
-import { href, navigate } from '../routing';
-import type { McpServer } from '../types';
-import { ConnectTab } from './server/ConnectTab';
-import { ToolsTab } from './server/ToolsTab';
-import { AddToolTab } from './server/AddToolTab';
-import { BackendAuthTab } from './server/BackendAuthTab';
-import { ConsumerAuthTab } from './server/ConsumerAuthTab';
-import { TryTab } from './server/TryTab';
+import { useSession } from '../session.js';
+import { useLoad } from '../hooks.js';
+import { ErrorBanner, Loading, Switch } from '../components/form.js';
+import { ServerBadge } from '../components/ServerBadge.js';
+import { href, navigate } from '../routing.js';
+import type { McpServer } from '../types.js';
+import { ConnectTab } from './server/ConnectTab.js';
+import { ToolsTab } from './server/ToolsTab.js';
+import { AddToolTab } from './server/AddToolTab.js';
+import { BackendAuthTab } from './server/BackendAuthTab.js';
+import { ConsumerAuthTab } from './server/ConsumerAuthTab.js';
+import { TryTab } from './server/TryTab.js';
 
 /** Saves a whole server with PUT and hands the stored version back. */
 export type SaveServer = (next: McpServer) => Promise<void>;

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import { useSession } from '../session';
-import { useLoad } from '../hooks';
-import { ErrorBanner, Loading, Switch } from '../components/form';
-import { ServerBadge } from '../components/ServerBadge';
-import { href } from '../routing';
-import type { McpServer } from '../types';
+import { useSession } from '../session.js';
+import { useLoad } from '../hooks.js';
+import { ErrorBanner, Loading, Switch } from '../components/form.js';
+import { ServerBadge } from '../components/ServerBadge.js';
+import { href } from '../routing.js';
+import type { McpServer } from '../types.js';
 
 function ToolCount({ name, version }: { name: string; version: number }) {
   const { api } = useSession();

@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { useSession } from '../session';
-import { useLoad } from '../hooks';
-import { ErrorBanner, Field, splitList } from '../components/form';
-import { ResourcePage } from '../components/ResourcePage';
-import { unclaimedErrors } from '../api';
-import type { Protocol, Registry, Service } from '../types';
+import { useSession } from '../session.js';
+import { useLoad } from '../hooks.js';
+import { ErrorBanner, Field, splitList } from '../components/form.js';
+import { ResourcePage } from '../components/ResourcePage.js';
+import { unclaimedErrors } from '../api.js';
+import type { Protocol, Registry, Service } from '../types.js';
 
 type SourceKind = 'static' | 'dns' | 'nacos' | 'stdio';
 const FIELDS = ['name', 'protocol', 'endpoints', 'dns', 'nacos', 'timeoutMs', 'command', 'args', 'env', 'mode'];

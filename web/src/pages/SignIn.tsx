@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { AdminApi, ApiError } from '../api';
-import { Field } from '../components/form';
+import { AdminApi, ApiError } from '../api.js';
+import { Field } from '../components/form.js';
 
 /** Asks for the admin token and checks it against the admin API before keeping it for this tab. */
 export function SignIn(props: { expired: boolean; onSignedIn: (token: string) => void }) {

@@ -1,12 +1,12 @@
 import { useMemo, useState } from 'react';
-import { useSession } from '../../session';
-import { ApiError } from '../../api';
-import { ErrorBanner, Notice } from '../../components/form';
-import { ProblemList, YamlEditor } from '../../components/YamlEditor';
-import { exampleToolYaml, mergeTools, toolNames, yamlProblems, type YamlProblem } from '../../tool-yaml';
-import { href } from '../../routing';
-import type { McpServer } from '../../types';
-import type { SaveServer } from '../ServerDetail';
+import { useSession } from '../../session.js';
+import { ApiError } from '../../api.js';
+import { ErrorBanner, Notice } from '../../components/form.js';
+import { ProblemList, YamlEditor } from '../../components/YamlEditor.js';
+import { exampleToolYaml, mergeTools, toolNames, yamlProblems, type YamlProblem } from '../../tool-yaml.js';
+import { href } from '../../routing.js';
+import type { McpServer } from '../../types.js';
+import type { SaveServer } from '../ServerDetail.js';
 
 type Source = 'swagger' | 'yaml';
 

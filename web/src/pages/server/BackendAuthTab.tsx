@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { ErrorBanner, Field, Notice } from '../../components/form';
-import { readBackendAuth, writeBackendAuth, type BackendAuth } from '../../tool-yaml';
-import type { McpServer } from '../../types';
-import type { SaveServer } from '../ServerDetail';
+import { ErrorBanner, Field, Notice } from '../../components/form.js';
+import { readBackendAuth, writeBackendAuth, type BackendAuth } from '../../tool-yaml.js';
+import type { McpServer } from '../../types.js';
+import type { SaveServer } from '../ServerDetail.js';
 
 type Kind = BackendAuth['kind'];
 

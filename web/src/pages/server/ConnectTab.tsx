@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { useSession } from '../../session';
-import { clientConfig, endpointsOf, type ClientKind } from '../../client-config';
-import { CopyButton } from '../../components/form';
-import { DataPlaneUrl } from '../../components/DataPlaneUrl';
-import { href } from '../../routing';
-import type { McpServer } from '../../types';
+import { useSession } from '../../session.js';
+import { clientConfig, endpointsOf, type ClientKind } from '../../client-config.js';
+import { CopyButton } from '../../components/form.js';
+import { DataPlaneUrl } from '../../components/DataPlaneUrl.js';
+import { href } from '../../routing.js';
+import type { McpServer } from '../../types.js';
 
 const CLIENTS: Array<{ id: ClientKind; label: string; file: string }> = [
   { id: 'claude', label: 'Claude Desktop', file: 'claude_desktop_config.json' },

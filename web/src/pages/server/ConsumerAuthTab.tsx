@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { useSession } from '../../session';
-import { useLoad } from '../../hooks';
-import { ErrorBanner, Field, Loading, Notice, Switch } from '../../components/form';
-import { href } from '../../routing';
-import type { Consumer, McpServer } from '../../types';
-import type { SaveServer } from '../ServerDetail';
+import { useSession } from '../../session.js';
+import { useLoad } from '../../hooks.js';
+import { ErrorBanner, Field, Loading, Notice, Switch } from '../../components/form.js';
+import { href } from '../../routing.js';
+import type { Consumer, McpServer } from '../../types.js';
+import type { SaveServer } from '../ServerDetail.js';
 
 /** Which consumers may call this server, and optionally which tools each may use. */
 export function ConsumerAuthTab({ server, save }: { server: McpServer; save: SaveServer }) {

@@ -1,8 +1,8 @@
-import { useSession } from '../../session';
-import { useLoad } from '../../hooks';
-import { ErrorBanner, Loading } from '../../components/form';
-import { href } from '../../routing';
-import type { JsonSchema, McpServer } from '../../types';
+import { useSession } from '../../session.js';
+import { useLoad } from '../../hooks.js';
+import { ErrorBanner, Loading } from '../../components/form.js';
+import { href } from '../../routing.js';
+import type { JsonSchema, McpServer } from '../../types.js';
 
 function typeOf(s: JsonSchema | undefined): string {
   if (!s) return 'any';

@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
-import { useSession } from '../../session';
-import { useLoad } from '../../hooks';
-import { ErrorBanner, Loading } from '../../components/form';
-import { DataPlaneUrl } from '../../components/DataPlaneUrl';
-import { initialValues, SchemaForm, toArguments, type SchemaValues } from '../../components/SchemaForm';
-import { BrowserMcpClient, type CallOutcome } from '../../mcp-client';
-import { endpointsOf } from '../../client-config';
-import type { McpServer } from '../../types';
+import { useSession } from '../../session.js';
+import { useLoad } from '../../hooks.js';
+import { ErrorBanner, Loading } from '../../components/form.js';
+import { DataPlaneUrl } from '../../components/DataPlaneUrl.js';
+import { SchemaForm } from '../../components/SchemaForm.js';
+import { initialValues, toArguments, type SchemaValues } from '../../schema-args.js';
+import { BrowserMcpClient, type CallOutcome } from '../../mcp-client.js';
+import { endpointsOf } from '../../client-config.js';
+import type { McpServer } from '../../types.js';
 
 function ResultView({ outcome }: { outcome: CallOutcome }) {
   if (outcome.error) {

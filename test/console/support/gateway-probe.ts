@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from './site.js';
+
+/** What test/support/gateway.ts hands back (its contract with the lead). */
+export interface RunningGateway {
+  adminUrl: string;
+  dataUrl: string;
+  adminToken: string;
+  stop(): Promise<void> | void;
+}
+
+/** Which gateway features answer, probed once so each test can skip (visibly) what is not built yet. */
+export interface Capabilities {
+  gateway: boolean;
+  adminApi: boolean;
+  create: boolean;
+  openapiToMcp: boolean;
+  toolsList: boolean;
+  dataPlane: boolean;
+  cors: boolean;
+  servesConsole: boolean;
+}
+
+export const NO_CAPABILITIES: Capabilities = {
+  gateway: false,
+  adminApi: false,
+  create: false,
+  openapiToMcp: false,
+  toolsList: false,
+  dataPlane: false,
+  cors: false,
+  servesConsole: false,
+};
+
+const SUPPORT = join(REPO_ROOT, 'test', 'support', 'gateway.ts');
+
+/** Starts the real gateway through test/support/gateway.ts, or returns null while that module does not exist. */
+export async function startGatewayIfAvailable(): Promise<RunningGateway | null> {
+  if (!existsSync(SUPPORT)) return null;
+  const mod = (await import(pathToFileURL(SUPPORT).href)) as { startGateway: (opts?: unknown) => Promise<RunningGateway> };
+  return mod.startGateway();
+}
+
+async function status(url: string, init?: RequestInit): Promise<Response | null> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+  } catch {
+    return null;
+  }
+}
+
+/** Sends one admin API request with the gateway's token. */
+export function admin(gw: RunningGateway, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${gw.adminUrl}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${gw.adminToken}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** Probes the running gateway for the features the console tests rely on. */
+export async function probe(gw: RunningGateway | null, pageOrigin: string): Promise<Capabilities> {
+  if (!gw) return { ...NO_CAPABILITIES };
+  const caps: Capabilities = { ...NO_CAPABILITIES, gateway: true };
+  const list = await status(`${gw.adminUrl}/api/v1/mcp-servers`, { headers: { Authorization: `Bearer ${gw.adminToken}` } });
+  caps.adminApi = list?.status === 200;
+  if (caps.adminApi) {
+    const name = `console-probe-${process.pid}`;
+    const created = await admin(gw, 'POST', '/services', { name, protocol: 'http', endpoints: ['127.0.0.1:9'] }).catch(() => null);
+    caps.create = created?.status === 201;
+    if (caps.create) await admin(gw, 'DELETE', `/services/${name}`).catch(() => undefined);
+    const doc = { openapi: '3.0.3', info: { title: 'probe', version: '1' }, paths: { '/x': { get: { operationId: 'probeX', responses: { '200': { description: 'ok' } } } } } };
+    const converted = await admin(gw, 'POST', '/openapi-to-mcp', { content: JSON.stringify(doc) }).catch(() => null);
+    caps.openapiToMcp = converted?.status === 200 && typeof ((await converted.json()) as { yaml?: unknown }).yaml === 'string';
+    const servers = (await list!.json().catch(() => [])) as unknown;
+    const arr = Array.isArray(servers) ? servers : (Object.values((servers ?? {}) as object).find(Array.isArray) ?? []);
+    const first = (arr as Array<{ name?: string }>)[0]?.name;
+    if (first) caps.toolsList = (await status(`${gw.adminUrl}/api/v1/mcp-servers/${first}/tools`, { headers: { Authorization: `Bearer ${gw.adminToken}` } }))?.status === 200;
+  }
+  caps.dataPlane = (await status(`${gw.dataUrl}/healthz`))?.status === 200;
+  const preflight = await status(`${gw.dataUrl}/mcp-servers/any`, {
+    method: 'OPTIONS',
+    headers: { Origin: pageOrigin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,mcp-session-id,mcp-protocol-version' },
+  });
+  caps.cors = Boolean(preflight?.headers.get('access-control-allow-origin'));
+  const index = await status(`${gw.adminUrl}/`);
+  caps.servesConsole = index?.status === 200 && (await index.text()).includes('<div id="root">');
+  return caps;
+}
