@@ -295,7 +295,7 @@ export class PostgresStore implements Store {
     if (this.watchers.size === 1) this.startWatching();
     return () => {
       remove();
-      if (this.watchers.size === 0) this.stopWatching();
+      if (this.watchers.size === 0) void this.stopWatching();
     };
   }
 
@@ -337,7 +337,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopWatching();
+    await this.stopWatching();
     await this.pool.end();
   }
 
@@ -421,14 +421,14 @@ export class PostgresStore implements Store {
     this.checkTimer.unref();
   }
 
-  private stopWatching(): void {
+  private async stopWatching(): Promise<void> {
     if (this.checkTimer) clearInterval(this.checkTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.checkTimer = null;
     this.retryTimer = null;
     const listener = this.listener;
     this.listener = null;
-    if (listener) listener.end().catch(() => {});
+    if (listener) await listener.end().catch(() => {});
   }
 
   /** Reads the revision and tells watchers when it moved; the safety net for lost notifications. */
