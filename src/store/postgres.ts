@@ -127,9 +127,10 @@ function compileQueries(s: string) {
     insert: `INSERT INTO ${s}.resources (kind, name, spec, version, created_at, updated_at) VALUES ($1, $2, $3::json, 1, now(), now()) RETURNING ${columns}`,
     update: `UPDATE ${s}.resources SET spec = $3::json, version = version + 1, updated_at = now() WHERE kind = $1 AND name = $2 RETURNING ${columns}`,
     remove: `DELETE FROM ${s}.resources WHERE kind = $1 AND name = $2 RETURNING spec::text AS spec`,
-    lockRevision: `SELECT revision FROM ${s}.store_state WHERE id = 1 FOR UPDATE`,
-    bump: `UPDATE ${s}.store_state SET revision = revision + 1 WHERE id = 1 RETURNING revision`,
-    notify: 'SELECT pg_notify($1, $2)',
+    // One round trip to open the transaction and queue behind other writers.
+    begin: `BEGIN; SELECT revision FROM ${s}.store_state WHERE id = 1 FOR UPDATE`,
+    bumpAndNotify: `WITH bumped AS (UPDATE ${s}.store_state SET revision = revision + 1 WHERE id = 1 RETURNING revision)
+      SELECT revision, pg_notify($1, revision::text) FROM bumped`,
     revision: `SELECT revision FROM ${s}.store_state WHERE id = 1`,
     audit: `INSERT INTO ${s}.audit (at, actor, action, kind, name, before, after) VALUES (now(), $1, $2, $3, $4, $5::json, $6::json)`,
     auditPage: `SELECT id, at, actor, action, kind, name, before, after FROM ${s}.audit WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`,
@@ -350,14 +351,12 @@ export class PostgresStore implements Store {
     let revision: number | null = null;
     let value: T;
     try {
-      await client.query('BEGIN');
-      await client.query(this.sql.lockRevision);
+      await client.query(this.sql.begin);
       const result = await fn(client);
       value = result.value;
       if (result.changed) {
-        const bumped = await client.query<{ revision: string }>(this.sql.bump);
+        const bumped = await client.query<{ revision: string }>(this.sql.bumpAndNotify, [this.channel]);
         revision = Number(bumped.rows[0].revision);
-        await client.query(this.sql.notify, [this.channel, String(revision)]);
         await client.query('COMMIT');
       } else {
         await client.query('ROLLBACK');
