@@ -79,4 +79,20 @@ describe('SQLite store durability', () => {
       await store.close();
     }
   });
+
+  it('does not keep a process alive just because it watches', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'mcpgw-unref-'));
+    dirs.push(dataDir);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'watch-and-return.ts'), dataDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    clearTimeout(timer);
+    expect(out).toBe('watching\n');
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+  });
 });
