@@ -3,7 +3,7 @@ import { EditorState, type Extension } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { defaultHighlightStyle, indentOnInput, syntaxHighlighting, bracketMatching } from '@codemirror/language';
-import { forceLinting, linter, lintGutter, type Diagnostic } from '@codemirror/lint';
+import { linter, lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { yaml as yamlLanguage } from '@codemirror/lang-yaml';
 import { yamlProblems, type YamlProblem } from '../tool-yaml.js';
 
@@ -81,7 +81,9 @@ export function YamlEditor(props: {
 
   useEffect(() => {
     external.current = props.external ?? [];
-    if (view.current) forceLinting(view.current);
+    const v = view.current;
+    // The linter only reruns after edits, so new server problems are pushed in directly.
+    if (v) v.dispatch(setDiagnostics(v.state, toDiagnostics(v.state, [...yamlProblems(v.state.doc.toString()), ...external.current])));
   }, [props.external]);
 
   return <div className="yaml-editor" ref={host} style={{ minHeight: props.minHeight ?? 240 }} />;

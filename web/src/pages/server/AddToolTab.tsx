@@ -157,7 +157,17 @@ export function AddToolTab({ server, save }: { server: McpServer; save: SaveServ
           {existing.trim() && source === 'swagger' && (
             <p className="muted">The server's existing tools are kept; a generated tool with the same name replaces the old one.</p>
           )}
-          <YamlEditor label="Tool YAML" value={editorText} onChange={setDraft} external={fromServer} minHeight={320} />
+          <YamlEditor
+            label="Tool YAML"
+            value={editorText}
+            onChange={(text) => {
+              setDraft(text);
+              // Server problems name lines of the text that was sent; after an edit they may point elsewhere.
+              if (saveError) setSaveError(null);
+            }}
+            external={fromServer}
+            minHeight={320}
+          />
           <ProblemList problems={[...clientProblems, ...fromServer]} />
           <ErrorBanner error={saveError} unclaimed={saveError instanceof ApiError ? saveError.details.filter((d) => typeof d.line !== 'number') : []} />
           <div className="actions">
