@@ -1,0 +1,97 @@
+import path from 'node:path';
+
+/** Gateway settings: each comes from an MCPGW_* environment variable or the matching `serve` flag. */
+export interface Settings {
+  port: number;
+  adminPort: number;
+  host: string;
+  adminHost: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  adminToken?: string;
+  secretKey?: string;
+  configFile?: string;
+  logLevel: string;
+  /** Largest accepted request body on either listener, in bytes. */
+  maxBodyBytes: number;
+  /** Largest backend response read for an HTTP-to-MCP tool call, in bytes. */
+  maxResponseBytes: number;
+  /** Idle time after which a client session is dropped. */
+  sessionTtlMs: number;
+  /** Most client sessions held at once. */
+  maxSessions: number;
+  /** Interval of SSE keep-alive comments. */
+  keepAliveMs: number;
+  /** Origins allowed to reach the data plane besides loopback and a server's own domains. */
+  allowedOrigins: string[];
+  /** Seed the example `time` server into an empty store. */
+  seed: boolean;
+}
+
+export interface SettingSpec {
+  key: keyof Settings;
+  env: string;
+  flag: string;
+  kind: 'int' | 'string' | 'list' | 'bool';
+  default?: string;
+  description: string;
+}
+
+/** One table drives env parsing, CLI flags and the README's settings list. */
+export const SETTING_SPECS: SettingSpec[] = [
+  { key: 'port', env: 'MCPGW_PORT', flag: 'port', kind: 'int', default: '8080', description: 'data plane port (MCP endpoints)' },
+  { key: 'adminPort', env: 'MCPGW_ADMIN_PORT', flag: 'admin-port', kind: 'int', default: '8081', description: 'admin API and console port' },
+  { key: 'host', env: 'MCPGW_HOST', flag: 'host', kind: 'string', default: '0.0.0.0', description: 'data plane listen address' },
+  { key: 'adminHost', env: 'MCPGW_ADMIN_HOST', flag: 'admin-host', kind: 'string', default: '127.0.0.1', description: 'admin listen address' },
+  { key: 'dataDir', env: 'MCPGW_DATA_DIR', flag: 'data-dir', kind: 'string', default: './data', description: 'SQLite file and generated secrets' },
+  { key: 'databaseUrl', env: 'MCPGW_DATABASE_URL', flag: 'database-url', kind: 'string', description: 'postgres://… selects PostgreSQL' },
+  { key: 'redisUrl', env: 'MCPGW_REDIS_URL', flag: 'redis-url', kind: 'string', description: 'Redis for cluster features' },
+  { key: 'adminToken', env: 'MCPGW_ADMIN_TOKEN', flag: 'admin-token', kind: 'string', description: 'admin API bearer token (generated when unset)' },
+  { key: 'secretKey', env: 'MCPGW_SECRET_KEY', flag: 'secret-key', kind: 'string', description: 'key encrypting stored credentials (generated when unset)' },
+  { key: 'configFile', env: 'MCPGW_CONFIG', flag: 'config', kind: 'string', description: 'declarative YAML applied at start and watched' },
+  { key: 'logLevel', env: 'MCPGW_LOG_LEVEL', flag: 'log-level', kind: 'string', default: 'info', description: 'trace, debug, info, warn, error, silent' },
+  { key: 'maxBodyBytes', env: 'MCPGW_MAX_BODY_BYTES', flag: 'max-body-bytes', kind: 'int', default: String(4 * 1024 * 1024), description: 'largest request body accepted (413 above)' },
+  { key: 'maxResponseBytes', env: 'MCPGW_MAX_RESPONSE_BYTES', flag: 'max-response-bytes', kind: 'int', default: String(16 * 1024 * 1024), description: 'largest backend response read by an HTTP-to-MCP tool' },
+  { key: 'sessionTtlMs', env: 'MCPGW_SESSION_TTL_MS', flag: 'session-ttl-ms', kind: 'int', default: String(30 * 60 * 1000), description: 'idle client session lifetime' },
+  { key: 'maxSessions', env: 'MCPGW_MAX_SESSIONS', flag: 'max-sessions', kind: 'int', default: '100000', description: 'most client sessions held at once' },
+  { key: 'keepAliveMs', env: 'MCPGW_KEEPALIVE_MS', flag: 'keepalive-ms', kind: 'int', default: '15000', description: 'SSE keep-alive comment interval' },
+  { key: 'allowedOrigins', env: 'MCPGW_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', default: '', description: 'comma-separated extra origins allowed on the data plane' },
+  { key: 'seed', env: 'MCPGW_SEED', flag: 'seed', kind: 'bool', default: 'true', description: 'seed the example "time" server into an empty store' },
+];
+
+export class SettingsError extends Error {
+  readonly code = 'INVALID_SETTING';
+}
+
+function parseValue(spec: SettingSpec, raw: string): unknown {
+  switch (spec.kind) {
+    case 'int': {
+      if (!/^\d+$/.test(raw.trim())) throw new SettingsError(`${spec.env} must be a whole number, got "${raw}"`);
+      const n = Number(raw);
+      if (spec.key.toLowerCase().includes('port') && n > 65535) throw new SettingsError(`${spec.env} must be a port (0-65535), got ${n}`);
+      return n;
+    }
+    case 'bool':
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      throw new SettingsError(`${spec.env} must be true or false, got "${raw}"`);
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    default:
+      return raw;
+  }
+}
+
+/** Resolves settings: flags override environment, environment overrides defaults. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, flags: Record<string, string | undefined> = {}): Settings {
+  const out: Record<string, unknown> = {};
+  for (const spec of SETTING_SPECS) {
+    const raw = flags[spec.flag] ?? env[spec.env] ?? spec.default;
+    if (raw === undefined || (raw === '' && spec.kind !== 'list')) continue;
+    out[spec.key] = parseValue(spec, raw);
+  }
+  const settings = out as unknown as Settings;
+  settings.dataDir = path.resolve(settings.dataDir);
+  return settings;
+}

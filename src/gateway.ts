@@ -1,0 +1,231 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Settings } from './config/settings.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/types.js';
+import { SecretBox } from './control/secrets.js';
+import { ResourceService } from './control/resources.js';
+import { buildAdminApi } from './control/admin-api.js';
+import type { AdminExtension } from './control/admin-extensions.js';
+import { ConfigFileWatcher } from './control/declarative.js';
+import { buildSnapshot, type Snapshot, type ServiceRuntime } from './snapshot/snapshot.js';
+import { ExternalAgents } from './transport/upstream/http-pool.js';
+import { DataPlane } from './transport/data-plane.js';
+import { SessionRegistry } from './protocol/session.js';
+import { createLogger, type Logger } from './observe/logger.js';
+import { GATEWAY_VERSION } from './version.js';
+import { TIME_SERVER } from './config/seed.js';
+import type { Authenticator } from './transport/context.js';
+
+export interface GatewayOptions {
+  settings: Settings;
+  log?: Logger;
+  /** Where a generated admin token is announced (stderr by default). */
+  announce?: (line: string) => void;
+  extensions?: AdminExtension[];
+}
+
+const ADMIN_TOKEN_FILE = 'admin-token';
+
+/** Reads the admin token from settings, else from the data dir, else generates and announces one. */
+export function loadAdminToken(settings: Settings, announce: (line: string) => void): string {
+  if (settings.adminToken) return settings.adminToken;
+  const file = path.join(settings.dataDir, ADMIN_TOKEN_FILE);
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing) return existing;
+  } catch {
+    // first start: generate below
+  }
+  const token = `mgw_${randomBytes(24).toString('base64url')}`;
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  announce(`Generated admin token (stored in ${file}; shown once): ${token}`);
+  return token;
+}
+
+/**
+ * The composition root: store, control plane, snapshot and both listeners. Configuration changes
+ * from any source reach the store; every store change rebuilds the snapshot, which the data plane
+ * swaps in atomically.
+ */
+export class Gateway {
+  readonly settings: Settings;
+  readonly log: Logger;
+  readonly instanceId = randomUUID();
+  store!: Store;
+  resources!: ResourceService;
+  cipher!: SecretBox;
+  adminToken!: string;
+  dataPlane!: DataPlane;
+  admin!: FastifyInstance;
+  sessions!: SessionRegistry;
+  port = 0;
+  adminPort = 0;
+  private current!: Snapshot;
+  private readonly external = new ExternalAgents();
+  private unwatch?: () => void;
+  private rebuilding: Promise<void> = Promise.resolve();
+  private rebuildQueued = false;
+  private fileWatcher?: ConfigFileWatcher;
+  private heartbeat?: NodeJS.Timeout;
+  private ready = false;
+  private readonly startedAt = new Date().toISOString();
+  private authenticator: Authenticator = async () => ({ ok: true });
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.settings = opts.settings;
+    this.log = opts.log ?? createLogger(opts.settings.logLevel);
+  }
+
+  snapshot(): Snapshot {
+    return this.current;
+  }
+
+  /** Replaces how callers are authenticated (consumer auth installs itself here). */
+  setAuthenticator(a: Authenticator): void {
+    this.authenticator = a;
+  }
+
+  async start(): Promise<void> {
+    const s = this.settings;
+    fs.mkdirSync(s.dataDir, { recursive: true });
+    const announce = this.opts.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
+    this.adminToken = loadAdminToken(s, announce);
+    this.cipher = await SecretBox.load({ dataDir: s.dataDir, key: s.secretKey });
+    this.store = await openStore({ dataDir: s.dataDir, databaseUrl: s.databaseUrl, onError: (err) => this.log.warn({ err }, 'store background error') });
+    this.resources = new ResourceService(this.store, this.cipher);
+
+    if (s.seed && (await this.store.revision()) === 0) {
+      await this.resources.put('mcp-servers', TIME_SERVER.name, TIME_SERVER, { actor: 'seed' });
+      this.log.info('seeded the example MCP server "time"');
+    }
+    if (s.configFile) {
+      this.fileWatcher = new ConfigFileWatcher(path.resolve(s.configFile), this.resources, this.log);
+      await this.fileWatcher.applyNow();
+    }
+    await this.rebuild();
+    this.unwatch = this.store.watch(() => this.scheduleRebuild());
+
+    this.sessions = new SessionRegistry(s.sessionTtlMs, s.maxSessions);
+    this.dataPlane = new DataPlane(
+      {
+        snapshot: () => this.current,
+        sessions: this.sessions,
+        log: this.log,
+        maxBodyBytes: s.maxBodyBytes,
+        keepAliveMs: s.keepAliveMs,
+        authenticate: (route, req, res) => this.authenticator(route, req, res),
+      },
+      { allowedOrigins: s.allowedOrigins },
+    );
+    this.admin = await buildAdminApi({
+      resources: this.resources,
+      store: this.store,
+      cipher: this.cipher,
+      adminToken: this.adminToken,
+      snapshot: () => this.current,
+      log: this.log,
+      version: GATEWAY_VERSION,
+      maxBodyBytes: s.maxBodyBytes,
+      ready: () => this.ready,
+      extensions: this.opts.extensions,
+    });
+    this.port = await this.dataPlane.listen(s.port, s.host);
+    await this.admin.listen({ port: s.adminPort, host: s.adminHost });
+    const addr = this.admin.server.address();
+    this.adminPort = typeof addr === 'object' && addr ? addr.port : s.adminPort;
+    this.fileWatcher?.start();
+    await this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), 10_000);
+    this.heartbeat.unref();
+    this.ready = true;
+    this.dataPlane.setReady(true);
+    this.log.info({ port: this.port, adminPort: this.adminPort, store: this.store.kind, revision: this.current.revision }, 'gateway started');
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.store.heartbeat({
+        id: this.instanceId,
+        address: `${os.hostname()}:${this.port}`,
+        version: GATEWAY_VERSION,
+        startedAt: this.startedAt,
+        lastHeartbeat: new Date().toISOString(),
+      });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'heartbeat failed');
+    }
+  }
+
+  private scheduleRebuild(): void {
+    if (this.rebuildQueued) return;
+    this.rebuildQueued = true;
+    this.rebuilding = this.rebuilding.then(async () => {
+      this.rebuildQueued = false;
+      try {
+        await this.rebuild();
+      } catch (err) {
+        this.log.error({ err }, 'snapshot rebuild failed; serving the previous configuration');
+      }
+    });
+  }
+
+  /** Waits until every change seen so far is in the served snapshot. */
+  async settled(): Promise<void> {
+    await this.rebuilding;
+  }
+
+  private async rebuild(): Promise<void> {
+    const revision = await this.store.revision();
+    const specs = await this.resources.loadAll();
+    const { snapshot, retired } = buildSnapshot(
+      {
+        revision,
+        services: specs.services as never,
+        registries: specs.registries as never,
+        mcpServers: specs['mcp-servers'] as never,
+        consumers: specs.consumers as never,
+      },
+      this.current,
+      {
+        version: GATEWAY_VERSION,
+        external: this.external,
+        maxResponseBytes: this.settings.maxResponseBytes,
+        defaultTimeoutMs: 30_000,
+        consumerHeader: 'x-mcp-consumer',
+      },
+    );
+    const previous = this.current;
+    this.current = snapshot;
+    if (previous && this.sessions) {
+      for (const name of previous.servers.keys()) {
+        const now = snapshot.servers.get(name);
+        if (!now || !now.enabled) this.sessions.endServer(name);
+      }
+    }
+    this.retire(retired);
+    this.log.debug({ revision }, 'snapshot built');
+  }
+
+  /** Old pools close once in-flight calls on them are done (undici's close waits for them). */
+  private retire(retired: ServiceRuntime[]): void {
+    for (const r of retired) void r.endpoints?.close();
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    this.dataPlane?.setReady(false);
+    clearInterval(this.heartbeat);
+    this.fileWatcher?.stop();
+    this.unwatch?.();
+    this.sessions?.close();
+    await Promise.allSettled([this.dataPlane?.close(), this.admin?.close()]);
+    await this.rebuilding.catch(() => undefined);
+    for (const svc of this.current?.services.values() ?? []) await svc.endpoints?.close();
+    await this.external.close();
+    await this.store?.close();
+  }
+}

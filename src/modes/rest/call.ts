@@ -1,0 +1,310 @@
+import type { Dispatcher } from 'undici';
+import { TemplateError, type CompiledTemplate, type RenderContext } from '../../template/index.js';
+import type { CompiledRestServer, CompiledRestTool } from './compile.js';
+import { coerceArgs, stringifyArg } from './args.js';
+import { literalHostProblem } from '../../transport/upstream/address-policy.js';
+import type { ExternalAgents, ServiceEndpoints } from '../../transport/upstream/http-pool.js';
+
+/** An MCP `tools/call` result. */
+export interface CallToolResult {
+  content: Array<Record<string, unknown>>;
+  isError?: boolean;
+  structuredContent?: unknown;
+}
+
+/** Everything a call needs besides the tool, resolved from the snapshot once per server. */
+export interface RestServerRuntime {
+  serverName: string;
+  compiled: CompiledRestServer;
+  service?: ServiceEndpoints;
+  allowPrivateNetworks: boolean;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  external: ExternalAgents;
+  /** Header that tells the backend which consumer called (never the consumer's credential). */
+  consumerHeader: string;
+}
+
+export interface RestCallContext {
+  arguments: unknown;
+  /** The client's request headers (lower-case names). */
+  headers: Record<string, string | string[] | undefined>;
+  remoteAddress?: string;
+  consumer?: string;
+  signal?: AbortSignal;
+}
+
+export function textResult(text: string, isError = false): CallToolResult {
+  const r: CallToolResult = { content: [{ type: 'text', text }] };
+  if (isError) r.isError = true;
+  return r;
+}
+
+class CallFailure extends Error {}
+
+function render(tool: CompiledRestTool, tpl: CompiledTemplate, data: string, ctx: RenderContext, field: string): string {
+  try {
+    return tpl.render(data, ctx);
+  } catch (err) {
+    if (err instanceof TemplateError) {
+      throw new CallFailure(`tool "${tool.name}": ${field} template failed at line ${err.line}, column ${err.column}: ${err.message}`);
+    }
+    throw new CallFailure(`tool "${tool.name}": ${field} template failed: ${(err as Error).message}`);
+  }
+}
+
+const FORBIDDEN_IN_HEADER = /[\r\n\0]/;
+
+function firstHeader(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Reads the client credential a tool passes through, per its downstream scheme. */
+function passthroughCredential(tool: CompiledRestTool, ctx: RestCallContext): string | undefined {
+  const d = tool.downstream;
+  if (!d || !d.passthrough) return undefined;
+  const s = d.scheme;
+  if (s.type === 'http') {
+    const auth = firstHeader(ctx.headers.authorization);
+    if (!auth) return undefined;
+    const prefix = s.scheme === 'basic' ? 'basic ' : 'bearer ';
+    return auth.toLowerCase().startsWith(prefix) ? auth.slice(prefix.length).trim() : undefined;
+  }
+  if (s.in === 'header' && s.name) return firstHeader(ctx.headers[s.name.toLowerCase()]);
+  return undefined;
+}
+
+function applyUpstreamSecurity(tool: CompiledRestTool, url: URL, headers: Array<[string, string]>, passthrough: string | undefined): void {
+  const up = tool.upstream;
+  if (!up) return;
+  const credential = passthrough ?? up.credential;
+  if (!credential) throw new CallFailure(`tool "${tool.name}": no credential configured for security scheme "${up.scheme.id}"`);
+  const s = up.scheme;
+  if (s.type === 'http') {
+    let value: string;
+    if (s.scheme === 'basic') {
+      value = credential.startsWith('Basic ') ? credential : `Basic ${passthrough === undefined && credential.includes(':') ? Buffer.from(credential).toString('base64') : credential}`;
+    } else {
+      value = credential.startsWith('Bearer ') ? credential : `Bearer ${credential}`;
+    }
+    headers.push(['authorization', value]);
+  } else if (s.in === 'header' && s.name) {
+    headers.push([s.name, credential]);
+  } else if (s.in === 'query' && s.name) {
+    url.searchParams.set(s.name, credential);
+  }
+}
+
+/** Substitutes `{name}` placeholders with path-encoded values, so `../` in an argument stays inside its segment. */
+function substitutePath(url: string, pathArgs: Array<[string, unknown]>): string {
+  for (const [name, value] of pathArgs) url = url.split(`{${name}}`).join(encodeURIComponent(stringifyArg(value)));
+  return url;
+}
+
+function resolveTarget(runtime: RestServerRuntime, tool: CompiledRestTool, rendered: string): { url: URL; dispatcher: Dispatcher } {
+  if (/^https?:\/\//i.test(rendered)) {
+    let url: URL;
+    try {
+      url = new URL(rendered);
+    } catch {
+      throw new CallFailure(`tool "${tool.name}": the rendered URL is not valid: ${rendered.slice(0, 200)}`);
+    }
+    const problem = literalHostProblem(url.hostname, runtime.allowPrivateNetworks);
+    if (problem) throw new CallFailure(`tool "${tool.name}": refused to call ${url.host}: ${problem}; set allowPrivateNetworks on MCP server "${runtime.serverName}" to allow it`);
+    return { url, dispatcher: runtime.allowPrivateNetworks ? runtime.external.open : runtime.external.guarded };
+  }
+  if (!runtime.service) throw new CallFailure(`tool "${tool.name}": its URL "${rendered.slice(0, 200)}" is a path, but MCP server "${runtime.serverName}" has no service`);
+  const picked = runtime.service.pick();
+  if (!picked) throw new CallFailure(`tool "${tool.name}": service "${runtime.service.service}" has no available endpoint`);
+  const path = rendered.startsWith('/') ? rendered : `/${rendered}`;
+  let url: URL;
+  try {
+    url = new URL(path, picked.origin);
+  } catch {
+    throw new CallFailure(`tool "${tool.name}": the rendered path is not valid: ${rendered.slice(0, 200)}`);
+  }
+  return { url, dispatcher: picked.dispatcher };
+}
+
+async function readLimited(body: Dispatcher.ResponseData['body'], limit: number, tool: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      body.destroy();
+      throw new CallFailure(`tool "${tool}": the backend response exceeds the limit of ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+function withHeaders(body: string, headers: Record<string, string>): string {
+  const trimmed = body.trim();
+  const headersJson = JSON.stringify(headers);
+  if (trimmed.startsWith('{') && trimmed.endsWith('}')) {
+    try {
+      JSON.parse(trimmed);
+      const inner = trimmed.slice(1, -1).trim();
+      return inner ? `{"_headers":${headersJson},${inner}}` : `{"_headers":${headersJson}}`;
+    } catch {
+      // not JSON: fall through
+    }
+  }
+  return `{"_headers":${headersJson},"_body":${JSON.stringify(body)}}`;
+}
+
+/** Runs one HTTP-to-MCP tool call: args -> templates -> HTTP request -> MCP result. Never throws. */
+export async function callRestTool(runtime: RestServerRuntime, tool: CompiledRestTool, ctx: RestCallContext): Promise<CallToolResult> {
+  try {
+    return await execute(runtime, tool, ctx);
+  } catch (err) {
+    if (err instanceof CallFailure) return textResult(err.message, true);
+    const e = err as Error & { code?: string };
+    if (e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED' || e.code === 'ABORT_ERR') {
+      return textResult(`tool "${tool.name}": the backend did not answer within ${runtime.timeoutMs} ms`, true);
+    }
+    if (e.code === 'UPSTREAM_ADDRESS_BLOCKED' || (e as { cause?: { code?: string } }).cause?.code === 'UPSTREAM_ADDRESS_BLOCKED') {
+      const msg = e.code === 'UPSTREAM_ADDRESS_BLOCKED' ? e.message : ((e as { cause?: Error }).cause?.message ?? e.message);
+      return textResult(`tool "${tool.name}": refused: ${msg}`, true);
+    }
+    const code = e.code ?? (e as { cause?: { code?: string } }).cause?.code;
+    return textResult(`tool "${tool.name}": backend request failed${code ? ` (${code})` : ''}: ${e.message}`, true);
+  }
+}
+
+async function execute(runtime: RestServerRuntime, tool: CompiledRestTool, ctx: RestCallContext): Promise<CallToolResult> {
+  const raw = ctx.arguments ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) return textResult(`tool "${tool.name}": arguments must be an object`, true);
+  const supplied = coerceArgs(tool.args, raw as Record<string, unknown>);
+  if (!tool.validateArgs(supplied)) {
+    const problems = (tool.validateArgs.errors ?? []).map((e) => `${e.instancePath ? e.instancePath.slice(1) : 'arguments'} ${e.message}`).join('; ');
+    return textResult(`tool "${tool.name}": invalid arguments: ${problems}`, true);
+  }
+  const args: Record<string, unknown> = {};
+  for (const a of tool.args) {
+    if (a.name in supplied) args[a.name] = supplied[a.name];
+    else if (a.default !== undefined) args[a.name] = a.default;
+  }
+  const data = `{"config":${runtime.compiled.configJson},"args":${JSON.stringify(args)}}`;
+  const renderCtx: RenderContext = { remoteAddress: ctx.remoteAddress, headers: ctx.headers };
+
+  if (tool.directResponse) {
+    const text = render(tool, tool.response!, data, renderCtx, 'responseTemplate.body');
+    return textResult(text);
+  }
+
+  let urlText = render(tool, tool.url!, data, renderCtx, 'requestTemplate.url').trim();
+  const pathArgs: Array<[string, unknown]> = [];
+  const queryArgs: Array<[string, unknown]> = [];
+  const headerArgs: Array<[string, unknown]> = [];
+  const cookieArgs: Array<[string, unknown]> = [];
+  const bodyArgs: Record<string, unknown> = {};
+  const defaultArgs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(args)) {
+    switch (tool.positions.get(name)) {
+      case 'path': pathArgs.push([name, value]); break;
+      case 'query': queryArgs.push([name, value]); break;
+      case 'header': headerArgs.push([name, value]); break;
+      case 'cookie': cookieArgs.push([name, value]); break;
+      case 'body': bodyArgs[name] = value; break;
+      default: defaultArgs[name] = value;
+    }
+  }
+  urlText = substitutePath(urlText, pathArgs);
+  const { url, dispatcher } = resolveTarget(runtime, tool, urlText);
+  for (const [name, value] of queryArgs) url.searchParams.set(name, stringifyArg(value));
+  if (tool.argsToUrlParam) for (const [name, value] of Object.entries(defaultArgs)) url.searchParams.set(name, stringifyArg(value));
+
+  const headers: Array<[string, string]> = [];
+  for (const h of tool.headers) headers.push([h.key, render(tool, h.template, data, renderCtx, `requestTemplate.headers (${h.key})`)]);
+  for (const [name, value] of headerArgs) headers.push([name, stringifyArg(value)]);
+  if (cookieArgs.length > 0) {
+    const cookie = cookieArgs.map(([n, v]) => `${n}=${stringifyArg(v)}`).join('; ');
+    const existing = headers.find(([k]) => k.toLowerCase() === 'cookie');
+    if (existing) existing[1] = `${existing[1]}; ${cookie}`;
+    else headers.push(['cookie', cookie]);
+  }
+  const hasHeader = (name: string, contains?: string) =>
+    headers.some(([k, v]) => k.toLowerCase() === name && (!contains || v.toLowerCase().includes(contains)));
+
+  let body: string | undefined;
+  if (tool.body) {
+    body = render(tool, tool.body, data, renderCtx, 'requestTemplate.body');
+    const t = body.trim();
+    if (!hasHeader('content-type') && ((t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']')))) {
+      try {
+        JSON.parse(t);
+        headers.push(['content-type', 'application/json; charset=utf-8']);
+      } catch {
+        // a non-JSON body keeps whatever type the configuration set
+      }
+    }
+  } else if (tool.argsToJsonBody) {
+    body = JSON.stringify({ ...bodyArgs, ...defaultArgs });
+    if (!hasHeader('content-type', 'application/json')) headers.push(['content-type', 'application/json; charset=utf-8']);
+  } else if (tool.argsToFormBody) {
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...bodyArgs, ...defaultArgs })) form.set(k, stringifyArg(v));
+    body = form.toString();
+    if (!hasHeader('content-type', 'application/x-www-form-urlencoded')) headers.push(['content-type', 'application/x-www-form-urlencoded']);
+  } else if (Object.keys(bodyArgs).length > 0) {
+    if (hasHeader('content-type', 'application/x-www-form-urlencoded')) {
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(bodyArgs)) form.set(k, stringifyArg(v));
+      body = form.toString();
+    } else {
+      body = JSON.stringify(bodyArgs);
+      if (!hasHeader('content-type', 'application/json')) headers.push(['content-type', 'application/json; charset=utf-8']);
+    }
+  }
+  if (!hasHeader('accept')) headers.push(['accept', '*/*']);
+  applyUpstreamSecurity(tool, url, headers, passthroughCredential(tool, ctx));
+  if (ctx.consumer) headers.push([runtime.consumerHeader, ctx.consumer]);
+  for (const [k, v] of headers) {
+    if (FORBIDDEN_IN_HEADER.test(v) || FORBIDDEN_IN_HEADER.test(k)) {
+      throw new CallFailure(`tool "${tool.name}": header "${k}" would contain a line break or NUL; refused`);
+    }
+  }
+
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(runtime.timeoutMs)]) : AbortSignal.timeout(runtime.timeoutMs);
+  const res = await dispatcher.request({
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    method: tool.method as Dispatcher.HttpMethod,
+    headers: headers.flat(),
+    body,
+    signal,
+  });
+  const responseBody = await readLimited(res.body, runtime.maxResponseBytes, tool.name);
+  const contentType = String(res.headers['content-type'] ?? '');
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    const text = responseBody.toString('utf8');
+    if (tool.errorResponse) {
+      const flat: Record<string, string> = { ':status': String(res.statusCode) };
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+      const rendered = render(tool, tool.errorResponse, withHeaders(text, flat), renderCtx, 'errorResponseTemplate');
+      if (rendered !== '') return textResult(rendered, true);
+    }
+    return textResult(`call failed, status: ${res.statusCode}, response: ${text}`, true);
+  }
+  if (contentType.startsWith('image/')) {
+    return { content: [{ type: 'image', data: responseBody.toString('base64'), mimeType: contentType.split(';')[0].trim() }] };
+  }
+  const text = responseBody.toString('utf8');
+  let out: string;
+  if (tool.response) out = render(tool, tool.response, text, renderCtx, 'responseTemplate.body');
+  else out = tool.prependBody + text + tool.appendBody;
+  if (out === '') out = 'success';
+  const result = textResult(out);
+  if (tool.hasOutputSchema) {
+    try {
+      const parsed = JSON.parse(text);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) result.structuredContent = parsed;
+    } catch {
+      // not JSON: no structured content, as Higress does
+    }
+  }
+  return result;
+}

@@ -1,0 +1,127 @@
+import type { ConsumerSpec, McpServerSpec, RegistrySpec, ServiceSpec } from '../config/resources.js';
+import type { ToolProvider } from '../protocol/dispatch.js';
+import type { RouteHandler } from '../transport/context.js';
+import { createDirectProxy } from '../modes/proxy/index.js';
+import { compileRestServer, ToolConfigCompileError } from '../modes/rest/compile.js';
+import { RestToolProvider } from '../modes/rest/provider.js';
+import { ExternalAgents, ServiceEndpoints, type EndpointSpec } from '../transport/upstream/http-pool.js';
+
+/** A data-plane route to one MCP server, compiled. */
+export interface ServerRoute {
+  name: string;
+  spec: McpServerSpec;
+  enabled: boolean;
+  /** Lower-cased Host names that may reach it; empty = any. */
+  domains: string[];
+  provider?: ToolProvider;
+  /** Direct proxy (and other raw handlers): receives every request under /mcp-servers/{name}. */
+  proxy?: RouteHandler;
+  /** Set when the server could not be compiled: calls get this message. */
+  brokenReason?: string;
+}
+
+export interface ServiceRuntime {
+  spec: ServiceSpec;
+  endpoints?: ServiceEndpoints;
+  /** The spec it was built from, to reuse pools when nothing changed. */
+  key: string;
+}
+
+/** An immutable, compiled view of the whole configuration; the data plane reads only this. */
+export interface Snapshot {
+  revision: number;
+  builtAt: number;
+  servers: ReadonlyMap<string, ServerRoute>;
+  services: ReadonlyMap<string, ServiceRuntime>;
+  consumers: ReadonlyMap<string, ConsumerSpec>;
+  registries: ReadonlyMap<string, RegistrySpec>;
+}
+
+export interface SnapshotInput {
+  revision: number;
+  services: ServiceSpec[];
+  registries: RegistrySpec[];
+  mcpServers: McpServerSpec[];
+  consumers: ConsumerSpec[];
+}
+
+export interface SnapshotDeps {
+  version: string;
+  external: ExternalAgents;
+  maxResponseBytes: number;
+  defaultTimeoutMs: number;
+  consumerHeader: string;
+}
+
+export function staticEndpoints(spec: ServiceSpec): EndpointSpec[] {
+  return (spec.endpoints ?? []).map((e) => (typeof e === 'string' ? { address: e, weight: 1 } : { address: e.address, weight: e.weight ?? 1 }));
+}
+
+function buildService(spec: ServiceSpec, previous: ServiceRuntime | undefined): ServiceRuntime {
+  const key = JSON.stringify(spec);
+  if (previous && previous.key === key) return previous;
+  let endpoints: ServiceEndpoints | undefined;
+  if ((spec.protocol === 'http' || spec.protocol === 'https' || spec.protocol === 'mcp') && spec.endpoints?.length) {
+    const scheme = spec.protocol === 'https' ? 'https' : 'http';
+    endpoints = new ServiceEndpoints(spec.name, scheme, staticEndpoints(spec), spec.tls);
+  }
+  return { spec, endpoints, key };
+}
+
+/**
+ * Compiles a snapshot. Services whose spec did not change keep their connection pools; a server
+ * that fails to compile is kept as a broken route (it answers with the reason) so others still serve.
+ */
+export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefined, deps: SnapshotDeps): { snapshot: Snapshot; retired: ServiceRuntime[] } {
+  const services = new Map<string, ServiceRuntime>();
+  for (const spec of input.services) services.set(spec.name, buildService(spec, previous?.services.get(spec.name)));
+  const retired: ServiceRuntime[] = [];
+  for (const [name, old] of previous?.services ?? []) if (services.get(name) !== old) retired.push(old);
+
+  const servers = new Map<string, ServerRoute>();
+  for (const spec of input.mcpServers) {
+    const route: ServerRoute = {
+      name: spec.name,
+      spec,
+      enabled: spec.enabled !== false,
+      domains: (spec.domains ?? []).map((d) => d.toLowerCase()),
+    };
+    try {
+      if (spec.type === 'http-to-mcp') {
+        const compiled = compileRestServer(spec.tools ?? 'server:\n  name: empty\ntools: []\n', spec.name);
+        const service = spec.service ? services.get(spec.service) : undefined;
+        if (spec.service && !service) throw new Error(`service "${spec.service}" does not exist`);
+        route.provider = new RestToolProvider(
+          {
+            serverName: spec.name,
+            compiled,
+            service: service?.endpoints,
+            allowPrivateNetworks: !!spec.allowPrivateNetworks,
+            timeoutMs: service?.spec.timeoutMs ?? deps.defaultTimeoutMs,
+            maxResponseBytes: deps.maxResponseBytes,
+            external: deps.external,
+            consumerHeader: deps.consumerHeader,
+          },
+          deps.version,
+          spec.description,
+        );
+      } else if (spec.type === 'direct-proxy') {
+        const service = spec.service ? services.get(spec.service) : undefined;
+        if (!service) throw new Error(`service "${spec.service}" does not exist`);
+        route.proxy = createDirectProxy(spec, service, previous?.servers.get(spec.name)?.proxy);
+      }
+    } catch (err) {
+      route.brokenReason = err instanceof ToolConfigCompileError ? err.message : `MCP server "${spec.name}" cannot be served: ${(err as Error).message}`;
+    }
+    servers.set(spec.name, route);
+  }
+  const snapshot: Snapshot = {
+    revision: input.revision,
+    builtAt: Date.now(),
+    servers,
+    services,
+    consumers: new Map(input.consumers.map((c) => [c.name, c])),
+    registries: new Map(input.registries.map((r) => [r.name, r])),
+  };
+  return { snapshot, retired };
+}

@@ -1,0 +1,35 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Snapshot, ServerRoute } from '../snapshot/snapshot.js';
+import type { SessionRegistry } from '../protocol/session.js';
+import type { Logger } from '../observe/logger.js';
+
+/** Decides who is calling a server before any session is made; answers the refusal itself. */
+export type Authenticator = (route: ServerRoute, req: IncomingMessage, res: ServerResponse) => Promise<{ ok: true; consumer?: string } | { ok: false }>;
+
+/** What the client-facing transports share. */
+export interface TransportContext {
+  snapshot(): Snapshot;
+  sessions: SessionRegistry;
+  log: Logger;
+  maxBodyBytes: number;
+  keepAliveMs: number;
+  authenticate: Authenticator;
+}
+
+/** A request resolved to its MCP server. */
+export interface RoutedRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: ServerRoute;
+  /** Path after /mcp-servers/{name}, '' for the Streamable HTTP endpoint itself. */
+  rest: string;
+  query: URLSearchParams;
+  snapshot: Snapshot;
+}
+
+/** A server served by a mode that handles raw requests itself (direct proxy, stdio). */
+export interface RouteHandler {
+  handle(ctx: TransportContext, r: RoutedRequest): Promise<void>;
+  /** Releases upstream resources when the route leaves the snapshot. */
+  close?(): Promise<void>;
+}

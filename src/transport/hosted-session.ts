@@ -1,0 +1,79 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  errorResponse,
+  isRequest,
+  JSONRPC_INVALID_REQUEST,
+  resultResponse,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '../protocol/jsonrpc.js';
+import { dispatchRequest, initializeResult, type ToolProvider } from '../protocol/dispatch.js';
+import type { Session } from '../protocol/session.js';
+
+/** In-flight requests of a session by JSON-RPC id, so notifications/cancelled can abort them. */
+const inFlight = new WeakMap<Session, Map<string, AbortController>>();
+
+function requestKey(id: unknown): string {
+  return `${typeof id}:${String(id)}`;
+}
+
+/**
+ * Handles one client message on a session of a gateway-hosted server (HTTP-to-MCP, tool set,
+ * router). Returns the response for requests, undefined for notifications and responses.
+ */
+export async function handleHostedMessage(
+  provider: ToolProvider,
+  session: Session,
+  msg: JsonRpcMessage,
+  req: IncomingMessage,
+  /** Aborts the request when the client goes away (its response or stream closed). */
+  gone?: AbortSignal,
+): Promise<JsonRpcResponse | undefined> {
+  if (!isRequest(msg)) return undefined;
+  if (!('id' in msg)) {
+    handleNotification(session, msg);
+    return undefined;
+  }
+  if (msg.method === 'initialize') {
+    const params = (msg.params ?? {}) as Record<string, unknown>;
+    const { result, version } = initializeResult(provider, params.protocolVersion);
+    session.protocolVersion = version;
+    session.clientInfo = params.clientInfo;
+    session.clientCapabilities = params.capabilities as Record<string, unknown> | undefined;
+    return resultResponse(msg.id ?? null, result);
+  }
+  const controller = new AbortController();
+  let map = inFlight.get(session);
+  if (!map) inFlight.set(session, (map = new Map()));
+  const key = requestKey(msg.id);
+  map.set(key, controller);
+  const onGone = () => controller.abort();
+  gone?.addEventListener('abort', onGone, { once: true });
+  try {
+    return await dispatchRequest(provider, msg as JsonRpcRequest, {
+      session,
+      consumer: session.consumer,
+      headers: req.headers,
+      remoteAddress: req.socket.remoteAddress,
+      signal: controller.signal,
+      protocolVersion: session.protocolVersion,
+    });
+  } finally {
+    gone?.removeEventListener('abort', onGone);
+    map.delete(key);
+  }
+}
+
+function handleNotification(session: Session, msg: JsonRpcRequest): void {
+  if (msg.method === 'notifications/initialized') {
+    session.initialized = true;
+  } else if (msg.method === 'notifications/cancelled') {
+    const requestId = (msg.params as Record<string, unknown> | undefined)?.requestId;
+    inFlight.get(session)?.get(requestKey(requestId))?.abort();
+  }
+}
+
+export function invalidBatchItem(id: JsonRpcResponse['id'], reason: string): JsonRpcResponse {
+  return errorResponse(id, JSONRPC_INVALID_REQUEST, `Invalid Request: ${reason}`);
+}

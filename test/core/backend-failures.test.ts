@@ -1,0 +1,81 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { startBackend, type TestBackend } from '../support/backend.js';
+import { connectClient } from '../support/mcp-client.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('dead and slow backends give isError results within the timeout', () => {
+  let gw: TestGateway;
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await startBackend();
+    backend.on('/hang', () => undefined);
+    gw = await startGateway();
+    const dead = await freePort();
+    await gw.admin('PUT', '/api/v1/services/dead', { protocol: 'http', endpoints: [`127.0.0.1:${dead}`] });
+    await gw.admin('PUT', '/api/v1/services/slow', { protocol: 'http', endpoints: [backend.address], timeoutMs: 500 });
+    const tool = (url: string) => `server:\n  name: f\ntools:\n  - name: call\n    description: x\n    requestTemplate:\n      url: ${url}\n      method: GET\n`;
+    await gw.admin('PUT', '/api/v1/mcp-servers/dead', { type: 'http-to-mcp', description: 'd', service: 'dead', tools: tool('/x') });
+    await gw.admin('PUT', '/api/v1/mcp-servers/slow', { type: 'http-to-mcp', description: 'd', service: 'slow', tools: tool('/hang') });
+    await gw.admin('PUT', '/api/v1/mcp-servers/ssrf', { type: 'http-to-mcp', description: 'd', tools: tool('http://169.254.169.254/latest/meta-data') });
+    await gw.admin('PUT', '/api/v1/mcp-servers/loopback', { type: 'http-to-mcp', description: 'd', tools: tool(`${backend.url}/direct`) });
+    await gw.settled();
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await backend?.close();
+  });
+
+  it('a refused connection is an isError result naming the tool', async () => {
+    const client = await connectClient(gw.dataUrl, 'dead', 'streamable-http');
+    const r = await client.callTool({ name: 'call', arguments: {} });
+    expect(r.isError).toBe(true);
+    expect((r.content as Array<{ text: string }>)[0].text).toMatch(/tool "call": backend request failed \(ECONNREFUSED\)/);
+    await client.close();
+  });
+
+  it('a backend that never answers times out', async () => {
+    const client = await connectClient(gw.dataUrl, 'slow', 'sse');
+    const started = Date.now();
+    const r = await client.callTool({ name: 'call', arguments: {} });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(r.isError).toBe(true);
+    expect((r.content as Array<{ text: string }>)[0].text).toContain('did not answer within 500 ms');
+    await client.close();
+  });
+
+  it('absolute URLs to metadata and loopback addresses are refused', async () => {
+    const client = await connectClient(gw.dataUrl, 'ssrf', 'streamable-http');
+    const r = await client.callTool({ name: 'call', arguments: {} });
+    expect(r.isError).toBe(true);
+    expect((r.content as Array<{ text: string }>)[0].text).toContain('metadata');
+    await client.close();
+    const before = backend.requests.length;
+    const c2 = await connectClient(gw.dataUrl, 'loopback', 'streamable-http');
+    const r2 = await c2.callTool({ name: 'call', arguments: {} });
+    expect(r2.isError).toBe(true);
+    expect((r2.content as Array<{ text: string }>)[0].text).toContain('allowPrivateNetworks');
+    expect(backend.requests.length).toBe(before);
+    await c2.close();
+  });
+
+  it('allowPrivateNetworks lets an absolute loopback URL through', async () => {
+    const spec = (await gw.admin('GET', '/api/v1/mcp-servers/loopback')).body;
+    await gw.admin('PUT', '/api/v1/mcp-servers/loopback', { ...spec, allowPrivateNetworks: true });
+    await gw.settled();
+    const client = await connectClient(gw.dataUrl, 'loopback', 'streamable-http');
+    const r = await client.callTool({ name: 'call', arguments: {} });
+    expect(r.isError).toBeFalsy();
+    expect(JSON.parse((r.content as Array<{ text: string }>)[0].text).path).toBe('/direct');
+    await client.close();
+  });
+});
