@@ -26,7 +26,15 @@ export const strScan = { end: 0, esc: false, ok: false };
  */
 export function scanString(json: string, i: number): void {
   const n = json.length;
+  const fastAfter = i + 24;
   for (; i < n; i++) {
+    if (i === fastAfter) {
+      // Long string: let the regex engine skip the plain run natively.
+      PLAIN_RUN.lastIndex = i;
+      PLAIN_RUN.test(json);
+      i = PLAIN_RUN.lastIndex;
+      if (i >= n) break;
+    }
     const ch = json.charCodeAt(i);
     if (ch > BACKSLASH) continue;
     if (ch === QUOTE) {
@@ -36,18 +44,15 @@ export function scanString(json: string, i: number): void {
       return;
     }
     if (ch === BACKSLASH) {
-      i++;
-      for (; i < n; i++) {
-        const c2 = json.charCodeAt(i);
-        if (c2 > BACKSLASH) continue;
-        if (c2 === QUOTE) {
-          if (quoteEscaped(json, i, 0)) continue;
-          strScan.end = i + 1;
-          strScan.esc = true;
-          strScan.ok = true;
-          return;
-        }
+      // After an escape only quotes matter, so jump from quote to quote.
+      for (let q = json.indexOf('"', i + 1); q >= 0; q = json.indexOf('"', q + 1)) {
+        if (quoteEscaped(json, q, 0)) continue;
+        strScan.end = q + 1;
+        strScan.esc = true;
+        strScan.ok = true;
+        return;
       }
+      i = n;
       break;
     }
   }
@@ -55,6 +60,8 @@ export function scanString(json: string, i: number): void {
   strScan.esc = false;
   strScan.ok = false;
 }
+
+const PLAIN_RUN = /[^"\\]*/y;
 
 /** Index after the container opening at json[i] (a '[', '{' or '('), skipping nested containers and strings. */
 export function squashEnd(json: string, i: number): number {
@@ -66,16 +73,11 @@ export function squashEnd(json: string, i: number): number {
     if (ch < QUOTE || ch > 0x7d) continue;
     switch (ch) {
       case QUOTE: {
-        i++;
-        const s2 = i;
-        for (; i < n; i++) {
-          const c2 = json.charCodeAt(i);
-          if (c2 > BACKSLASH) continue;
-          if (c2 === QUOTE) {
-            if (quoteEscaped(json, i, s2 - 1)) continue;
-            break;
-          }
-        }
+        const s2 = i + 1;
+        let q = json.indexOf('"', s2);
+        while (q >= 0 && quoteEscaped(json, q, s2 - 1)) q = json.indexOf('"', q + 1);
+        if (q < 0) return n;
+        i = q;
         break;
       }
       case 0x7b: case 0x5b: case 0x28:
