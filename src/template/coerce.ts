@@ -170,7 +170,8 @@ export function parseGoFloatString(s: string): number | null {
   if (/^[+-]?nan$/i.test(s)) return NaN;
   if (/^[+-]?(\d(_?\d)*\.?(\d(_?\d)*)?|\.\d(_?\d)*)([eE][+-]?\d+)?$/.test(s)) return Number(s.replace(/_/g, ''));
   if (/^[+-]?0[xX]/.test(s)) {
-    const m = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/.exec(s);
+    // Hex floats need a p exponent in strconv.ParseFloat.
+    const m = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(s);
     if (!m) return null;
     const mant = parseInt((m[2] || '0') + (m[3] ?? ''), 16) / 16 ** (m[3]?.length ?? 0);
     const v = mant * 2 ** Number(m[4] ?? 0);

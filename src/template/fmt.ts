@@ -51,6 +51,9 @@ export function goTypeName(v: Value): string {
 function norm(v: Value): Value {
   if (v instanceof JsonNumber) return Number.isInteger(v.num) && Math.abs(v.num) < 2 ** 63 ? BigInt(v.num) : v.num;
   if (v instanceof JsonNode) return v.raw;
+  // Lists, dicts and times reach the fork's printf as their fmt.Sprint text.
+  if (Array.isArray(v) || v instanceof Map || v instanceof GoTime) return displayString(v);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
   return v;
 }
 
@@ -68,9 +71,11 @@ function pad(s: string, f: Flags, zeroOk = true): string {
   return ' '.repeat(fill) + s;
 }
 
-function badVerb(verb: string, v: Value): string {
+function badVerb(verb: string, v: Value, f?: Flags): string {
   if (v === undefined || v === null) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${goTypeName(v)}=${displayString(v)})`;
+  // Go prints the operand with %v and the flags given to the bad verb.
+  const shown = f ? formatArg(v, 'v', { ...f, sharp: false }) ?? displayString(v) : displayString(v);
+  return `%!${verb}(${goTypeName(v)}=${shown})`;
 }
 
 function fmtInteger(n: bigint, verb: string, f: Flags): string {
@@ -202,6 +207,7 @@ function fmtString(s: string, verb: string, f: Flags): string {
 function formatArg(v: Value, verb: string, f: Flags): string | null {
   v = norm(v);
   if (verb === 'T') return pad(goTypeName(v), f, false);
+  if (verb === 'v' && f.sharp && typeof v === 'string') return pad(goQuote(v), f, false);
   if (v === undefined || v === null) {
     if (verb === 'v') return pad('<nil>', f, false);
     return null;
@@ -324,7 +330,7 @@ export function sprintf(format: string, args: Value[]): string {
     }
     const v = args[argi++];
     const s = formatArg(v, verb, f);
-    out += s ?? badVerb(verb, norm(v));
+    out += s ?? badVerb(verb, norm(v), f);
   }
   if (!reordered && argi < args.length) {
     out += '%!(EXTRA ' + args.slice(argi).map((a) => { const v = norm(a); return v === undefined || v === null ? '<nil>' : `${goTypeName(v)}=${displayString(v)}`; }).join(', ') + ')';

@@ -3,7 +3,7 @@
  * (minus env/expandenv), and Higress's getSocketIP/getRealIP. Arity is declared here so the parser
  * can reject wrong argument counts at compile time.
  */
-import { FuncError, argString, asList, toGoArg } from './coerce.js';
+import { FuncError, argString, asList, parseGoFloatString, toGoArg } from './coerce.js';
 import { sprintf } from './fmt.js';
 import { registerCollections } from './sprig/collections.js';
 import { registerMath } from './sprig/math.js';
@@ -100,7 +100,7 @@ builtin('len', 1, 1, ([a]) => {
   return 0n;
 });
 
-builtin('index', 2, Infinity, ([c, k]) => {
+function indexOnce(c: Value, k: Value): Value {
   const list = c instanceof JsonNode ? (c.isArray ? c.items() : null) : Array.isArray(c) ? c : null;
   if (list) {
     if (forkType(k) !== 'Number') throw new FuncError('index of array must be integer');
@@ -111,7 +111,10 @@ builtin('index', 2, Infinity, ([c, k]) => {
   if (c instanceof JsonNode) return c.get(forkString(k));
   if (c instanceof Map) return c.get(forkString(k));
   throw new FuncError(`can't index ${forkType(c) === 'missing' ? 'Null' : forkType(c)}`);
-});
+}
+
+// Several keys index successively, as in Go; the fork requires at least one key.
+builtin('index', 2, Infinity, ([c, ...keys]) => keys.reduce<Value>((acc, k) => indexOnce(acc, k), c));
 
 function joinPrint(args: Value[]): string {
   return args.map(forkString).join(' ');
@@ -121,6 +124,8 @@ builtin('println', 0, Infinity, (args) => joinPrint(args) + '\n');
 
 builtin('printf', 1, Infinity, (args) => {
   if (forkType(args[0]) !== 'String') throw new FuncError('first argument to printf must be a format string');
+  // With no operands at all the fork returns the format unchanged.
+  if (args.length === 1) return forkString(args[0]);
   return sprintf(forkString(args[0]), args.slice(1).map(toGoArg));
 });
 
@@ -129,13 +134,7 @@ builtin('and', 1, Infinity, (args) => args.find((a) => !truthy(a)) ?? args[args.
 builtin('or', 1, Infinity, (args) => args.find((a) => truthy(a)) ?? args[args.length - 1], true);
 builtin('not', 1, 1, ([a]) => !truthy(a));
 
-function parseForkFloat(s: string): number | null {
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|nan)$/i.test(s)) return null;
-  const t = s.toLowerCase().replace(/^\+/, '');
-  if (t.endsWith('inf') || t.endsWith('infinity')) return t.startsWith('-') ? -Infinity : Infinity;
-  if (t === 'nan') return NaN;
-  return Number(s);
-}
+const parseForkFloat = parseGoFloatString;
 
 /** The fork's eq: numbers numerically, number vs numeric string numerically, else raw JSON text. */
 export function forkEq(a: Value, b: Value): boolean {
@@ -180,11 +179,11 @@ function forkLess(a: Value, b: Value, op: 'lt' | 'le' | 'gt' | 'ge'): boolean {
 
 builtin('eq', 2, Infinity, ([a, b]) => forkEq(a, b));
 // The fork compares raw JSON text for ne; kept as the negation of eq (see README deviations).
-builtin('ne', 2, 2, ([a, b]) => !forkEq(a, b));
-builtin('lt', 2, 2, ([a, b]) => forkLess(a, b, 'lt'));
-builtin('le', 2, 2, ([a, b]) => forkLess(a, b, 'le'));
-builtin('gt', 2, 2, ([a, b]) => forkLess(a, b, 'gt'));
-builtin('ge', 2, 2, ([a, b]) => forkLess(a, b, 'ge'));
+builtin('ne', 2, Infinity, ([a, b]) => !forkEq(a, b));
+builtin('lt', 2, Infinity, ([a, b]) => forkLess(a, b, 'lt'));
+builtin('le', 2, Infinity, ([a, b]) => forkLess(a, b, 'le'));
+builtin('gt', 2, Infinity, ([a, b]) => forkLess(a, b, 'gt'));
+builtin('ge', 2, Infinity, ([a, b]) => forkLess(a, b, 'ge'));
 
 /** text/template's HTMLEscapeString. */
 export function htmlEscape(s: string): string {

@@ -48,7 +48,7 @@ export interface Token {
   pos: number;
 }
 
-const KEYWORDS: Record<string, Tok> = {
+const KEYWORDS = new Map<string, Tok>(Object.entries({
   '.': Tok.Dot,
   block: Tok.Block,
   break: Tok.Break,
@@ -61,7 +61,7 @@ const KEYWORDS: Record<string, Tok> = {
   nil: Tok.Nil,
   template: Tok.Template,
   with: Tok.With,
-};
+}));
 
 const LEFT = '{{';
 const RIGHT = '}}';
@@ -327,7 +327,7 @@ export function lex(input: string): Token[] {
       backup(r);
       const word = input.slice(start, pos);
       if (!atTerminator()) return fail(`bad character ${goRuneDesc(r)}`);
-      const kw = KEYWORDS[word];
+      const kw = KEYWORDS.get(word);
       if (kw !== undefined && kw !== Tok.Dot) emit(kw);
       else if (word === 'true' || word === 'false') emit(Tok.Bool);
       else emit(Tok.Identifier);

@@ -15,6 +15,7 @@ import type {
 import { EngineFault } from './errors.js';
 import { lookupFunction } from './functions.js';
 import { lex, Tok, type Token } from './lexer.js';
+import { formatFloatG } from './value.js';
 
 /** Result of parsing: the main tree plus every `define`d or `block` template. */
 export interface ParsedSet {
@@ -247,11 +248,7 @@ class Parser {
     const t = this.nextNonSpace();
     if (t.typ !== Tok.String && t.typ !== Tok.RawString) this.unexpected(t, context);
     const name = unquote(t.val, t.pos);
-    let pipe: PipeNode | null = null;
-    if (this.nextNonSpace().typ !== Tok.RightDelim) {
-      this.backup();
-      pipe = this.pipeline(context, Tok.RightDelim);
-    }
+    const pipe = this.pipeline(context, Tok.RightDelim);
     const savedVars = this.vars;
     const savedDepth = this.rangeDepth;
     this.vars = ['$'];
@@ -467,7 +464,7 @@ function parseNumber(t: Token, fail: (m: string) => never): NumberNode {
   }
   if (t.typ === Tok.Complex || text.endsWith('i')) {
     // Complex constants become their Go %v text, as in the fork.
-    return node(`(${text.replace(/i$/, '')}i)`);
+    return node(formatComplex(text, fail));
   }
   const clean = text.replace(/_/g, '');
   const asInt = parseGoInt(clean);
@@ -475,7 +472,8 @@ function parseNumber(t: Token, fail: (m: string) => never): NumberNode {
     if (asInt >= -(2n ** 63n) && asInt < 2n ** 64n) {
       // The fork converts through float64 and back for integral constants.
       const f = Number(asInt);
-      if (asInt < 2n ** 63n) return node(BigInt.asIntN(64, BigInt(f)));
+      // int64(float64(x)) overflows for values that round up to 2^63; the fork then keeps the float.
+      if (f >= -(2 ** 63) && f < 2 ** 63) return node(BigInt(f));
       return node(f);
     }
     fail(`integer overflow: ${JSON.stringify(text)}`);
@@ -485,6 +483,22 @@ function parseNumber(t: Token, fail: (m: string) => never): NumberNode {
   if (f === null) fail(`illegal number syntax: ${JSON.stringify(text)}`);
   if (Number.isInteger(f) && Math.abs(f) < 2 ** 63) return node(BigInt(f));
   return node(f);
+}
+
+/** Go's %v of a complex constant, e.g. 1i -> (0+1i), 1+2i -> (1+2i). */
+function formatComplex(text: string, fail: (m: string) => never): string {
+  const m = /^([+-]?[^+-]*(?:[eE][+-]?\d+)?)?([+-][^+-]*(?:[eE][+-]?\d+)?)i$|^([+-]?.*)i$/.exec(text.replace(/_/g, ''));
+  let re = 0;
+  let im = 0;
+  if (m && m[2] !== undefined) {
+    re = parseGoFloat(m[1] ?? '0') ?? NaN;
+    im = parseGoFloat(m[2]) ?? NaN;
+  } else if (m && m[3] !== undefined) {
+    im = parseGoFloat(m[3]) ?? NaN;
+  }
+  if (Number.isNaN(re) || Number.isNaN(im)) fail(`illegal number syntax: ${JSON.stringify(text)}`);
+  const g = (x: number): string => formatFloatG(x, -1, false);
+  return `(${g(re)}${im < 0 || Object.is(im, -0) ? '' : '+'}${g(im)}i)`;
 }
 
 function parseGoInt(s: string): bigint | null {

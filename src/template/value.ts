@@ -202,10 +202,24 @@ export function forkString(v: Value): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') return formatF6(v);
-  if (v instanceof JsonNumber) return isPlainInt(v.raw) ? v.raw : formatF6(v.num);
+  if (typeof v === 'number') return formatFloatShortF(roundF6(v));
+  if (v instanceof JsonNumber) return isPlainInt(v.raw) ? v.raw : formatFloatShortF(v.num);
   if (v instanceof JsonNode) return v.raw;
   return displayString(v);
+}
+
+/** strconv.FormatFloat(x, 'f', -1, 64): shortest digits, never an exponent. */
+export function formatFloatShortF(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(x.toExponential())!;
+  const digits = m[2] + (m[3] ?? '');
+  const dp = Number(m[4]) + 1;
+  let out: string;
+  if (dp <= 0) out = '0.' + '0'.repeat(-dp) + digits;
+  else if (dp >= digits.length) out = digits + '0'.repeat(dp - digits.length);
+  else out = digits.slice(0, dp) + '.' + digits.slice(dp);
+  return m[1] + out;
 }
 
 /** gjson Result.Raw of the value as the fork holds it (strings are Go-quoted). */

@@ -34,8 +34,6 @@ function jsonString(s: string, escapeHtml: boolean): string {
       if (ch === '\n') out += '\\n';
       else if (ch === '\r') out += '\\r';
       else if (ch === '\t') out += '\\t';
-      else if (ch === '\b') out += '\\b';
-      else if (ch === '\f') out += '\\f';
       else out += '\\u00' + cp.toString(16).padStart(2, '0');
     } else if (escapeHtml && (ch === '<' || ch === '>' || ch === '&')) out += '\\u00' + cp.toString(16).padStart(2, '0');
     else if (cp === 0x2028 || cp === 0x2029) out += '\\u' + cp.toString(16);
@@ -141,8 +139,8 @@ export function registerCollections(def: Define): void {
   both('prepend', 2, 2, ([l, v]) => [v, ...needList(l, 'prepend')]);
   both('first', 1, 1, ([l]) => { const x = needList(l, 'find first'); return x.length ? x[0] : null; }, 'any');
   both('last', 1, 1, ([l]) => { const x = needList(l, 'find last'); return x.length ? x[x.length - 1] : null; }, 'any');
-  both('rest', 1, 1, ([l]) => { const x = needList(l, 'find rest'); return x.length ? x.slice(1) : null; });
-  both('initial', 1, 1, ([l]) => { const x = needList(l, 'find initial'); return x.length ? x.slice(0, -1) : null; });
+  both('rest', 1, 1, ([l]) => { const x = needList(l, 'find rest'); return x.length ? x.slice(1) : []; });
+  both('initial', 1, 1, ([l]) => { const x = needList(l, 'find initial'); return x.length ? x.slice(0, -1) : []; });
   both('reverse', 1, 1, ([l]) => needList(l, 'find reverse').slice().reverse());
   both('compact', 1, 1, ([l]) => needList(l, 'compact').filter((x) => !isEmpty(x)));
   both('uniq', 1, 1, ([l]) => {
@@ -158,17 +156,9 @@ export function registerCollections(def: Define): void {
   both('slice', 1, Infinity, ([l, ...idx]) => {
     const x = asList(l);
     if (!x) {
-      if (typeof l === 'string') {
-        // Go's reflect slicing of a string yields a string.
-        const b = Buffer.from(l);
-        const start = idx.length > 0 ? Number(toInt64(idx[0])) : 0;
-        const end = idx.length > 1 ? Number(toInt64(idx[1])) : b.length;
-        if (start < 0 || end < start || end > b.length) throw new FuncError(`reflect: string slice index out of bounds`);
-        return b.subarray(start, end).toString('utf8');
-      }
       throw new FuncError(`list should be type of slice or array but ${goKind(l)}`);
     }
-    if (x.length === 0) return null;
+    if (x.length === 0) return [];
     const start = idx.length > 0 ? Number(toInt64(idx[0])) : 0;
     const end = idx.length > 1 ? Number(toInt64(idx[1])) : x.length;
     if (start < 0 || end < start || end > x.length) throw new FuncError(`reflect: slice index out of range`);

@@ -85,7 +85,8 @@ export function translateGoRegex(src: string): { source: string; flags: string }
         if (end > 0) {
           const name = src.slice(i + 2, end);
           const neg = name.startsWith('^');
-          const cls = POSIX[neg ? name.slice(1) : name];
+          const key = neg ? name.slice(1) : name;
+          const cls = Object.hasOwn(POSIX, key) ? POSIX[key] : undefined;
           if (!cls) throw new FuncError(`error parsing regexp: invalid character class range: \`[:${name}:]\``);
           if (neg) throw new FuncError('error parsing regexp: negated POSIX classes are not supported here');
           out += cls;

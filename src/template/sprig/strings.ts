@@ -181,8 +181,14 @@ export function registerStrings(def: Define): void {
   s1('lower', (s) => s.toLowerCase());
   s1('title', goTitle);
   s1('untitle', (s) => {
-    const c = [...s];
-    return c.length ? c[0].toLowerCase() + c.slice(1).join('') : '';
+    // goutils.Uncapitalize lowers the first letter of every whitespace-separated word.
+    let out = '';
+    let prevSpace = true;
+    for (const c of s) {
+      out += prevSpace ? c.toLowerCase() : c;
+      prevSpace = isGoSpace(c);
+    }
+    return out;
   });
   s1('nospace', (s) => [...s].filter((c) => !isGoSpace(c)).join(''));
   s1('initials', initials);

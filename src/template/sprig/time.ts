@@ -12,6 +12,54 @@ export function nowTime(): GoTime {
   return new GoTime(ms * 1_000_000n + sub, 0, 'UTC');
 }
 
+/**
+ * tzdata abbreviations Go prints for zones where ICU only offers "GMT+N":
+ * zone -> [standard name, standard offset in seconds, daylight name].
+ */
+const TZ_ABBREVIATIONS: Record<string, [string, number, string]> = {
+  'Asia/Shanghai': ['CST', 8 * 3600, 'CDT'],
+  'Asia/Chongqing': ['CST', 8 * 3600, 'CDT'],
+  'Asia/Harbin': ['CST', 8 * 3600, 'CDT'],
+  'Asia/Taipei': ['CST', 8 * 3600, 'CDT'],
+  'Asia/Macau': ['CST', 8 * 3600, 'CDT'],
+  'PRC': ['CST', 8 * 3600, 'CDT'],
+  'Asia/Hong_Kong': ['HKT', 8 * 3600, 'HKST'],
+  'Asia/Tokyo': ['JST', 9 * 3600, 'JDT'],
+  'Asia/Seoul': ['KST', 9 * 3600, 'KDT'],
+  'Asia/Kolkata': ['IST', 19800, 'IST'],
+  'Asia/Calcutta': ['IST', 19800, 'IST'],
+  'Asia/Jerusalem': ['IST', 2 * 3600, 'IDT'],
+  'Europe/London': ['GMT', 0, 'BST'],
+  'Europe/Dublin': ['GMT', 0, 'IST'],
+  'Europe/Paris': ['CET', 3600, 'CEST'],
+  'Europe/Berlin': ['CET', 3600, 'CEST'],
+  'Europe/Madrid': ['CET', 3600, 'CEST'],
+  'Europe/Rome': ['CET', 3600, 'CEST'],
+  'Europe/Amsterdam': ['CET', 3600, 'CEST'],
+  'Europe/Brussels': ['CET', 3600, 'CEST'],
+  'Europe/Vienna': ['CET', 3600, 'CEST'],
+  'Europe/Zurich': ['CET', 3600, 'CEST'],
+  'Europe/Stockholm': ['CET', 3600, 'CEST'],
+  'Europe/Oslo': ['CET', 3600, 'CEST'],
+  'Europe/Copenhagen': ['CET', 3600, 'CEST'],
+  'Europe/Warsaw': ['CET', 3600, 'CEST'],
+  'Europe/Prague': ['CET', 3600, 'CEST'],
+  'Europe/Athens': ['EET', 2 * 3600, 'EEST'],
+  'Europe/Helsinki': ['EET', 2 * 3600, 'EEST'],
+  'Europe/Kiev': ['EET', 2 * 3600, 'EEST'],
+  'Europe/Kyiv': ['EET', 2 * 3600, 'EEST'],
+  'Europe/Moscow': ['MSK', 3 * 3600, 'MSD'],
+  'Australia/Sydney': ['AEST', 10 * 3600, 'AEDT'],
+  'Australia/Melbourne': ['AEST', 10 * 3600, 'AEDT'],
+  'Australia/Brisbane': ['AEST', 10 * 3600, 'AEDT'],
+  'Australia/Perth': ['AWST', 8 * 3600, 'AWDT'],
+  'Pacific/Auckland': ['NZST', 12 * 3600, 'NZDT'],
+  'Africa/Johannesburg': ['SAST', 2 * 3600, 'SAST'],
+  'Africa/Cairo': ['EET', 2 * 3600, 'EEST'],
+  'Africa/Lagos': ['WAT', 3600, 'WAST'],
+  'Africa/Nairobi': ['EAT', 3 * 3600, 'EAT'],
+};
+
 const zoneCache = new Map<string, Intl.DateTimeFormat | null>();
 
 function zoneFormatter(zone: string): Intl.DateTimeFormat | null {
@@ -48,6 +96,8 @@ export function inZone(t: GoTime, zone: string): GoTime {
   const local = daysFromCivil(get('year'), get('month'), get('day')) * 86400 + get('hour') * 3600 + get('minute') * 60 + get('second');
   const offset = local - Math.floor(ms / 1000);
   let name = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
+  const abbr = TZ_ABBREVIATIONS[zone];
+  if (abbr) name = offset === abbr[1] ? abbr[0] : abbr[2];
   const m = /^GMT([+-])(\d+)(?::(\d+))?$/.exec(name);
   if (m) name = m[1] + m[2].padStart(2, '0') + (m[3] ? m[3] : '');
   else if (name === 'GMT') name = offset === 0 ? (zone.startsWith('Etc/') || zone === 'GMT' ? 'GMT' : 'GMT') : name;
