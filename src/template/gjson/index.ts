@@ -13,6 +13,14 @@ import {
 } from './scan.js';
 import { validJSON } from './valid.js';
 
+/** Error raised by Result.value() for input it cannot represent; `code` is stable. */
+export class GjsonError extends Error {
+  constructor(readonly code: 'GJSON_TOO_DEEP', message: string) {
+    super(message);
+    this.name = 'GjsonError';
+  }
+}
+
 export type GjsonType = 'Null' | 'False' | 'Number' | 'String' | 'True' | 'JSON';
 
 const TYPE_ORDER: Record<GjsonType, number> = { Null: 0, False: 1, Number: 2, String: 3, True: 4, JSON: 5 };
@@ -195,19 +203,30 @@ export class Result {
     }
   }
 
-  /** Runs a gjson path against this value. */
+  /** Runs a gjson path against this value (offsets in the result stay relative to the outer document). */
   get(path: string): Result {
-    const r = get(this.raw, path);
-    if (r.indexes !== undefined) {
-      for (let i = 0; i < r.indexes.length; i++) r.indexes[i] += this.index;
-    } else {
-      r.index += this.index;
+    try {
+      return subGet(this, path);
+    } catch (e) {
+      return notFoundOnOverflow(e);
     }
-    return r;
   }
 
-  /** Plain JS value: object, array, string, number, boolean or null (gjson Value()). */
+  /**
+   * Plain JS value: object, array, string, number, boolean or null (gjson Value()).
+   * Throws GjsonError GJSON_TOO_DEEP when the value nests deeper than the JS stack allows.
+   */
   value(): unknown {
+    try {
+      return this.plain();
+    } catch (e) {
+      if (e instanceof RangeError) throw new GjsonError('GJSON_TOO_DEEP', `value at index ${this.index} is nested too deeply to convert`);
+      throw e;
+    }
+  }
+
+  /** @internal value() without the overflow guard, for recursion. */
+  plain(): unknown {
     switch (this.type) {
       case 'String': return this.str;
       case 'False': return false;
@@ -329,7 +348,7 @@ function collect(t: Result, vc: number, valueize = false): Collected {
       } else if (key) {
         if (valueize) {
           if (!Object.prototype.hasOwnProperty.call(out.vobj, key.str)) {
-            Object.defineProperty(out.vobj, key.str, { value: value.value(), enumerable: true, writable: true, configurable: true });
+            Object.defineProperty(out.vobj, key.str, { value: value.plain(), enumerable: true, writable: true, configurable: true });
           }
         } else if (!out.obj!.has(key.str)) {
           out.obj!.set(key.str, value);
@@ -337,7 +356,7 @@ function collect(t: Result, vc: number, valueize = false): Collected {
       }
       count++;
     } else if (valueize) {
-      out.varr!.push(value.value());
+      out.varr!.push(value.plain());
     } else {
       out.arr!.push(value);
     }
@@ -1005,7 +1024,7 @@ function parseArray(c: Ctx, i: number, path: string): number {
     if (rp.qall && !multires) multires = [];
     let res: Result;
     if (qval.type === 'JSON') {
-      res = qval.get(rp.qpath);
+      res = subGet(qval, rp.qpath);
     } else {
       if (rp.qpath !== '') return false;
       res = qval;
@@ -1019,7 +1038,7 @@ function parseArray(c: Ctx, i: number, path: string): number {
         c.pipe = sp[1];
         c.piped = true;
       }
-      res = qval.get(rp.path);
+      res = subGet(qval, rp.path);
     } else {
       res = qval;
     }
@@ -1140,7 +1159,7 @@ function parseArray(c: Ctx, i: number, path: string): number {
                 if (idx < n && json.charCodeAt(idx) !== 0x5d) {
                   const elem = parseAnyAt(json, idx);
                   if (elem) {
-                    const res = elem.get(key);
+                    const res = subGet(elem, key);
                     if (res.exists()) {
                       let raw = res.raw;
                       if (raw.length === 0) raw = res.string();
@@ -1326,7 +1345,7 @@ function getMulti(json: string, kind: string, sels: SubSelector[], rest: string)
   let b = kind;
   let count = 0;
   for (const sub of sels) {
-    const res = get(json, sub.path);
+    const res = getImpl(json, sub.path);
     if (!res.exists()) continue;
     if (count > 0) b += ',';
     if (kind === '{') {
@@ -1348,7 +1367,7 @@ function getMulti(json: string, kind: string, sels: SubSelector[], rest: string)
   }
   b += kind === '{' ? '}' : ']';
   let res = new Result('JSON', b);
-  if (rest.length > 0) res = res.get(rest.slice(1));
+  if (rest.length > 0) res = subGet(res, rest.slice(1));
   res.index = 0;
   return res;
 }
@@ -1385,9 +1404,34 @@ function execStatic(path: string): [rest: string, json: string] | undefined {
 
 /**
  * Looks up a gjson path in a JSON document (gjson.Get). Never throws: malformed JSON or paths
- * give whatever partial result gjson gives, usually a non-existent Result.
+ * give whatever partial result gjson gives, usually a non-existent Result; nesting too deep for
+ * the JS stack also gives a non-existent Result.
  */
 export function get(json: string, path: string): Result {
+  try {
+    return getImpl(json, path);
+  } catch (e) {
+    return notFoundOnOverflow(e);
+  }
+}
+
+function notFoundOnOverflow(e: unknown): Result {
+  if (e instanceof RangeError) return new Result();
+  throw e;
+}
+
+/** Result.Get without the overflow guard: runs path on t.raw and rebases offsets onto t. */
+function subGet(t: Result, path: string): Result {
+  const r = getImpl(t.raw, path);
+  if (r.indexes !== undefined) {
+    for (let i = 0; i < r.indexes.length; i++) r.indexes[i] += t.index;
+  } else {
+    r.index += t.index;
+  }
+  return r;
+}
+
+function getImpl(json: string, path: string): Result {
   if (path.length > 1) {
     const p0 = path.charCodeAt(0);
     if (p0 === 0x40 || p0 === 0x21) {
@@ -1395,7 +1439,7 @@ export function get(json: string, path: string): Result {
       if (out) {
         const [rest, rjson] = out;
         if (rest.length > 0 && (rest[0] === '|' || rest[0] === '.')) {
-          const res = get(rjson, rest.slice(1));
+          const res = getImpl(rjson, rest.slice(1));
           res.index = 0;
           res.indexes = undefined;
           return res;
@@ -1431,7 +1475,7 @@ export function get(json: string, path: string): Result {
     }
   }
   if (c.piped) {
-    const res = c.value.get(c.pipe);
+    const res = subGet(c.value, c.pipe);
     res.index = 0;
     return res;
   }
