@@ -181,7 +181,7 @@ describe('Try it argument conversion', () => {
   };
 
   it('converts texts to the schema types and leaves blank optional fields out', () => {
-    const values = { ...initialValues(schema), text: 'hi', count: '3', tags: '["a"]' };
+    const values: Record<string, string> = { ...initialValues(schema), text: 'hi', count: '3', tags: '["a"]' };
     expect(values.ratio).toBe('0.5');
     expect(toArguments(schema, values)).toEqual({ args: { text: 'hi', count: 3, ratio: 0.5, tags: ['a'] }, problems: {} });
   });

@@ -36,11 +36,21 @@ export const NO_CAPABILITIES: Capabilities = {
 
 const SUPPORT = join(REPO_ROOT, 'test', 'support', 'gateway.ts');
 
-/** Starts the real gateway through test/support/gateway.ts, or returns null while that module does not exist. */
-export async function startGatewayIfAvailable(): Promise<RunningGateway | null> {
-  if (!existsSync(SUPPORT)) return null;
-  const mod = (await import(pathToFileURL(SUPPORT).href)) as { startGateway: (opts?: unknown) => Promise<RunningGateway> };
-  return mod.startGateway();
+/** The outcome of trying to start the gateway: running, not buildable yet (no support module), or broken. */
+export type GatewayStart = { gateway: RunningGateway; failure?: undefined } | { gateway: null; failure: string | null };
+
+/**
+ * Starts the real gateway through test/support/gateway.ts. `failure` is null while that module does not
+ * exist yet, and the error text when it exists but the gateway does not start (a test reports that).
+ */
+export async function startGatewayIfAvailable(): Promise<GatewayStart> {
+  if (!existsSync(SUPPORT)) return { gateway: null, failure: null };
+  try {
+    const mod = (await import(pathToFileURL(SUPPORT).href)) as { startGateway: (opts?: unknown) => Promise<RunningGateway> };
+    return { gateway: await mod.startGateway() };
+  } catch (err) {
+    return { gateway: null, failure: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) };
+  }
 }
 
 async function status(url: string, init?: RequestInit): Promise<Response | null> {
@@ -88,4 +98,62 @@ export async function probe(gw: RunningGateway | null, pageOrigin: string): Prom
   const index = await status(`${gw.adminUrl}/`);
   caps.servesConsole = index?.status === 200 && (await index.text()).includes('<div id="root">');
   return caps;
+}
+
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'console-probe', version: '1' } },
+});
+
+/** POSTs an MCP initialize to a data-plane server and returns the HTTP status (0 when unreachable). */
+export async function initializeStatus(gw: RunningGateway, server: string, headers: Record<string, string> = {}): Promise<number> {
+  const res = await status(`${gw.dataUrl}/mcp-servers/${server}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: INIT,
+  });
+  await res?.body?.cancel().catch(() => undefined);
+  return res?.status ?? 0;
+}
+
+async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await check().catch(() => false)) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Does the data plane refuse (401) a client without credentials on a server that requires consumers? */
+export async function probeConsumerAuth(gw: RunningGateway): Promise<boolean> {
+  const name = `console-probe-auth-${process.pid}`;
+  const tools = `server:\n  name: ${name}\ntools:\n  - name: noop\n    description: probe\n    requestTemplate:\n      url: http://127.0.0.1:9/\n      method: GET\n`;
+  const created = await admin(gw, 'POST', '/mcp-servers', { name, type: 'http-to-mcp', description: 'probe', tools, consumerAuth: { enabled: true, allowedConsumers: [] } }).catch(() => null);
+  if (created?.status !== 201) return false;
+  try {
+    return await within(3000, async () => (await initializeStatus(gw, name)) === 401);
+  } finally {
+    await admin(gw, 'DELETE', `/mcp-servers/${name}`).catch(() => undefined);
+  }
+}
+
+/** Does a direct-proxy server to the MCP backend at `address` (Streamable HTTP at /mcp) list the backend's tools? */
+export async function probeDirectProxy(gw: RunningGateway, address: string): Promise<boolean> {
+  const name = `console-probe-proxy-${process.pid}`;
+  const svc = await admin(gw, 'POST', '/services', { name, protocol: 'mcp', endpoints: [address] }).catch(() => null);
+  if (svc?.status !== 201) return false;
+  try {
+    const created = await admin(gw, 'POST', '/mcp-servers', { name, type: 'direct-proxy', description: 'probe', service: name, transport: 'streamable-http', path: '/mcp' }).catch(() => null);
+    if (created?.status !== 201) return false;
+    return await within(5000, async () => {
+      const res = await admin(gw, 'GET', `/mcp-servers/${name}/tools`);
+      return res.status === 200 && JSON.stringify(await res.json()).includes('"echo"');
+    });
+  } finally {
+    await admin(gw, 'DELETE', `/mcp-servers/${name}`).catch(() => undefined);
+    await admin(gw, 'DELETE', `/services/${name}`).catch(() => undefined);
+  }
 }
