@@ -1003,6 +1003,8 @@ function splitPossiblePipe(path: string): [string, string] | undefined {
   return undefined;
 }
 
+const noQuery = (): boolean => false;
+
 function parseArray(c: Ctx, i: number, path: string): number {
   const json = c.json;
   const n = json.length;
@@ -1020,7 +1022,9 @@ function parseArray(c: Ctx, i: number, path: string): number {
     c.piped = true;
   }
 
-  const procQuery = (qval: Result, parentIndex: number): boolean => {
+  // Only queries need the matcher closure; plain index/count paths skip allocating it.
+  let procQuery: (qval: Result, parentIndex: number) => boolean = noQuery;
+  if (rp.qon) procQuery = (qval: Result, parentIndex: number): boolean => {
     if (rp.qall && !multires) multires = [];
     let res: Result;
     if (qval.type === 'JSON') {
