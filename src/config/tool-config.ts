@@ -119,6 +119,7 @@ const TOOL_CONFIG_SCHEMA = {
       required: ['name'],
       properties: {
         name: { type: 'string', minLength: 1, maxLength: 256 },
+        description: { type: 'string' },
         config: { type: 'object' },
         securitySchemes: {
           type: 'array',
@@ -230,9 +231,12 @@ export function inputSchemaOf(tool: ToolDefinition): Record<string, unknown> {
     if (arg.default !== undefined) schema.default = arg.default;
     if (type === 'array' && arg.items !== undefined) schema.items = arg.items;
     if (type === 'object' && arg.properties !== undefined) schema.properties = arg.properties;
+    const nested = (arg as unknown as Record<symbol, string[] | undefined>)[NESTED_REQUIRED];
+    if (type === 'object' && nested) schema.required = nested;
     for (const k of ARG_SCHEMA_KEYWORDS) if (arg[k] !== undefined && k !== 'nullable') schema[k] = arg[k];
     properties[arg.name] = schema;
-    if (arg.required) required.push(arg.name);
+    if (arg.required && !required.includes(arg.name)) required.push(arg.name);
+    else if (!arg.required && required.includes(arg.name)) required.splice(required.indexOf(arg.name), 1);
   }
   const out: Record<string, unknown> = { type: 'object', properties };
   if (required.length > 0) out.required = required;
@@ -361,7 +365,7 @@ export function parseToolConfig(text: string): ToolConfigResult {
     return {
       ok: false,
       errors: doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
+        const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
         return { code: 'TOOL_CONFIG_YAML', message: `YAML syntax error: ${e.message.split('\n')[0]}`, line: pos?.line, column: pos?.col };
       }),
     };
@@ -375,6 +379,8 @@ export function parseToolConfig(text: string): ToolConfigResult {
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, errors: [{ code: 'TOOL_CONFIG_NOT_A_MAP', message: 'tool configuration must be a YAML map with "server" and "tools"', line: 1, column: 1 }] };
   }
+  const warnings: ToolConfigError[] = [];
+  normalizeConfig(value as Record<string, unknown>, loc, warnings);
   if (!validateStructure(value)) {
     const errors = (validateStructure.errors ?? [])
       // anyOf/if noise adds nothing a user can act on.
@@ -385,7 +391,6 @@ export function parseToolConfig(text: string): ToolConfigResult {
   const config = value as unknown as ToolConfig;
   config.tools ??= [];
   const errors: ToolConfigError[] = [];
-  const warnings: ToolConfigError[] = [];
   const at = (path: Array<string | number>) => ({ path: pathString(path), ...positionOf(loc, path) });
   const schemeIds = new Set((config.server.securitySchemes ?? []).map((s) => s.id));
 
@@ -415,7 +420,8 @@ export function parseToolConfig(text: string): ToolConfigResult {
     const rt = tool.requestTemplate;
     const argNames = new Set<string>();
     (tool.args ?? []).forEach((arg, j) => {
-      if (argNames.has(arg.name)) errors.push({ code: 'TOOL_CONFIG_DUPLICATE_ARG', message: `${label}: argument "${arg.name}" is defined twice`, ...at(['tools', i, 'args', j, 'name']) });
+      // Higress keeps the last definition of a repeated argument; so do we, with a warning.
+      if (argNames.has(arg.name)) warnings.push({ code: 'TOOL_CONFIG_DUPLICATE_ARG', message: `${label}: argument "${arg.name}" is defined twice; the last definition is used`, ...at(['tools', i, 'args', j, 'name']) });
       argNames.add(arg.name);
       if (arg.enum && arg.default !== undefined && !arg.enum.some((v) => JSON.stringify(v) === JSON.stringify(arg.default))) {
         warnings.push({ code: 'TOOL_CONFIG_DEFAULT_NOT_IN_ENUM', message: `${label}: default of argument "${arg.name}" is not one of its enum values`, ...at(['tools', i, 'args', j, 'default']) });
@@ -469,6 +475,70 @@ export function parseToolConfig(text: string): ToolConfigResult {
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config, warnings };
+}
+
+/** Hidden (non-enumerable) slot on an arg for the required list of its object properties. */
+const NESTED_REQUIRED = Symbol('nestedRequired');
+
+const TYPE_ALIASES: Record<string, string> = {
+  int: 'integer', int32: 'integer', int64: 'integer', long: 'integer', uint: 'integer',
+  float: 'number', float32: 'number', float64: 'number', double: 'number', decimal: 'number',
+  bool: 'boolean', str: 'string', text: 'string', list: 'array', map: 'object', dict: 'object',
+};
+
+/**
+ * Repairs what real configurations get wrong in ways Higress tolerates, each with a warning:
+ * type aliases (`int` -> `integer`) and `required: true` inside nested properties (hoisted into the
+ * parent's `required` list, as JSON Schema wants).
+ */
+function normalizeConfig(value: Record<string, unknown>, loc: Located, warnings: ToolConfigError[]): void {
+  const tools = Array.isArray(value.tools) ? value.tools : [];
+  tools.forEach((tool: unknown, i: number) => {
+    const args = tool && typeof tool === 'object' ? (tool as Record<string, unknown>).args : undefined;
+    if (!Array.isArray(args)) return;
+    args.forEach((arg: unknown, j: number) => {
+      if (!arg || typeof arg !== 'object') return;
+      const a = arg as Record<string, unknown>;
+      const path = ['tools', i, 'args', j];
+      fixType(a, path, loc, warnings);
+      if (a.items && typeof a.items === 'object') normalizeSchema(a.items as Record<string, unknown>, [...path, 'items'], loc, warnings);
+      if (a.properties && typeof a.properties === 'object') normalizeProperties(a as Record<string, unknown>, 'properties', path, loc, warnings, false);
+    });
+  });
+}
+
+function fixType(schema: Record<string, unknown>, path: Array<string | number>, loc: Located, warnings: ToolConfigError[]): void {
+  const t = schema.type;
+  if (typeof t === 'string' && TYPE_ALIASES[t.toLowerCase()]) {
+    schema.type = TYPE_ALIASES[t.toLowerCase()];
+    warnings.push({ code: 'TOOL_CONFIG_TYPE_ALIAS', message: `${pathString(path)}: type "${t}" is read as "${schema.type}"`, path: pathString([...path, 'type']), ...positionOf(loc, [...path, 'type']) });
+  }
+}
+
+function normalizeSchema(schema: Record<string, unknown>, path: Array<string | number>, loc: Located, warnings: ToolConfigError[]): void {
+  fixType(schema, path, loc, warnings);
+  if (schema.items && typeof schema.items === 'object') normalizeSchema(schema.items as Record<string, unknown>, [...path, 'items'], loc, warnings);
+  if (schema.properties && typeof schema.properties === 'object') normalizeProperties(schema, 'properties', path, loc, warnings, true);
+}
+
+/** Hoists boolean `required` of each property into the holder's `required` array (when `hoist`). */
+function normalizeProperties(holder: Record<string, unknown>, key: string, path: Array<string | number>, loc: Located, warnings: ToolConfigError[], hoist: boolean): void {
+  const props = holder[key] as Record<string, unknown>;
+  const required: string[] = Array.isArray(holder.required) ? [...(holder.required as string[])] : [];
+  for (const [name, sub] of Object.entries(props)) {
+    if (!sub || typeof sub !== 'object' || Array.isArray(sub)) continue;
+    const s = sub as Record<string, unknown>;
+    const subPath = [...path, key, name];
+    if (typeof s.required === 'boolean') {
+      if (s.required && !required.includes(name)) required.push(name);
+      delete s.required;
+      warnings.push({ code: 'TOOL_CONFIG_NESTED_REQUIRED', message: `${pathString(subPath)}: "required: true/false" belongs in the parent's required list; moved there`, path: pathString(subPath), ...positionOf(loc, [...subPath, 'required']) });
+    }
+    normalizeSchema(s, subPath, loc, warnings);
+  }
+  // An arg's own `required` is the tool-level flag; nested lists only go on nested schemas.
+  if (hoist && required.length) holder.required = required;
+  else if (!hoist && required.length) Object.defineProperty(holder, NESTED_REQUIRED, { value: required, enumerable: false });
 }
 
 function dedupe(errors: ToolConfigError[]): ToolConfigError[] {

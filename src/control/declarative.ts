@@ -43,7 +43,7 @@ export function parseDeclarative(text: string, fileName = 'config'): Partial<Gat
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length) {
-    const details = doc.errors.map((e) => ({ code: 'YAML_SYNTAX', message: e.message.split('\n')[0], line: e.linePos?.[0]?.line, column: e.linePos?.[0]?.col }));
+    const details = doc.errors.map((e) => ({ code: 'YAML_SYNTAX', message: e.message.split('\n')[0], line: (e.linePos?.[0] ?? lines.linePos(e.pos[0])).line, column: (e.linePos?.[0] ?? lines.linePos(e.pos[0])).col }));
     throw Errors.validation(`${fileName}:${details[0].line ?? 1}:${details[0].column ?? 1}: YAML syntax error: ${details[0].message}`, details);
   }
   const value = doc.toJS({ maxAliasCount: 100 }) as unknown;

@@ -68,6 +68,14 @@ function buildService(spec: ServiceSpec, previous: ServiceRuntime | undefined): 
   return { spec, endpoints, key };
 }
 
+const routeKeys = new WeakMap<ServerRoute, string>();
+
+/** What a route's compiled form depends on: its own spec and its service's spec. */
+function routeKey(spec: McpServerSpec, services: Map<string, ServiceRuntime>): string {
+  const svc = spec.service ? services.get(spec.service) : undefined;
+  return `${JSON.stringify(spec)}\u0000${svc?.key ?? ''}`;
+}
+
 /**
  * Compiles a snapshot. Services whose spec did not change keep their connection pools; a server
  * that fails to compile is kept as a broken route (it answers with the reason) so others still serve.
@@ -80,6 +88,13 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
 
   const servers = new Map<string, ServerRoute>();
   for (const spec of input.mcpServers) {
+    // Recompiling tool YAML is the costly part of a rebuild: reuse a route whose inputs did not change.
+    const old = previous?.servers.get(spec.name);
+    const key = routeKey(spec, services);
+    if (old && routeKeys.get(old) === key) {
+      servers.set(spec.name, old);
+      continue;
+    }
     const route: ServerRoute = {
       name: spec.name,
       spec,
@@ -113,6 +128,7 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
     } catch (err) {
       route.brokenReason = err instanceof ToolConfigCompileError ? err.message : `MCP server "${spec.name}" cannot be served: ${(err as Error).message}`;
     }
+    routeKeys.set(route, key);
     servers.set(spec.name, route);
   }
   const snapshot: Snapshot = {

@@ -8,6 +8,7 @@ import { sprintf } from './fmt.js';
 import { registerCollections } from './sprig/collections.js';
 import { registerMath } from './sprig/math.js';
 import { registerMisc } from './sprig/misc.js';
+import { registerSemver } from './sprig/semver.js';
 import { registerStrings } from './sprig/strings.js';
 import { registerTime } from './sprig/time.js';
 import {
@@ -263,6 +264,7 @@ registerMath(define);
 registerCollections(define);
 registerTime(define);
 registerMisc(define);
+registerSemver(define);
 
 // A few helpers used by several groups.
 export { argString, asList };

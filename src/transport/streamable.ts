@@ -136,7 +136,7 @@ export function streamableGet(ctx: TransportContext, r: RoutedRequest): void {
     sendRpcError(r.res, 409, JSONRPC_INVALID_REQUEST, 'STREAM_EXISTS', 'Conflict: this session already has a GET stream open');
     return;
   }
-  const { res, req } = r;
+  const { res } = r;
   res.writeHead(200, { ...SSE_HEADERS, [SESSION_HEADER]: session.id });
   res.flushHeaders();
   const timer = setInterval(() => res.write(': keep-alive\n\n'), ctx.keepAliveMs);

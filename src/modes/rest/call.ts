@@ -162,7 +162,7 @@ export async function callRestTool(runtime: RestServerRuntime, tool: CompiledRes
   } catch (err) {
     if (err instanceof CallFailure) return textResult(err.message, true);
     const e = err as Error & { code?: string };
-    if (e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED' || e.code === 'ABORT_ERR') {
+    if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED' || e.code === 'ABORT_ERR') {
       return textResult(`tool "${tool.name}": the backend did not answer within ${runtime.timeoutMs} ms`, true);
     }
     if (e.code === 'UPSTREAM_ADDRESS_BLOCKED' || (e as { cause?: { code?: string } }).cause?.code === 'UPSTREAM_ADDRESS_BLOCKED') {

@@ -97,7 +97,8 @@ function compileTool(config: ToolConfig, tool: ToolDefinition): CompiledRestTool
   return {
     name,
     entry,
-    args: tool.args ?? [],
+    // A repeated argument keeps its last definition (as Higress's map does).
+    args: [...new Map((tool.args ?? []).map((a) => [a.name, a])).values()],
     positions,
     validateArgs: argAjv.compile(validationSchema),
     directResponse: !rt.url,

@@ -1,0 +1,331 @@
+import { JSONRPC_INVALID_REQUEST, parseBody, type JsonRpcId } from '../../protocol/jsonrpc.js';
+import { SessionLimitError, type Session } from '../../protocol/session.js';
+import { isSupportedVersion } from '../../protocol/versions.js';
+import type { RoutedRequest, TransportContext } from '../../transport/context.js';
+import { accepts, BodyTooLargeError, readBody, sendJson, sendRpcError } from '../../transport/http-io.js';
+import { requestHeadersForUpstream, upstreamQuery } from '../../transport/upstream/forward-headers.js';
+import { firstHeader, type McpUpstream, toUpstreamError, UpstreamError } from '../../transport/upstream/streamable-client.js';
+import { ClientStream, upstreamErrorJson } from './client-stream.js';
+import { idKey } from './envelope.js';
+import { LegacyUpstream } from './legacy-upstream.js';
+import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
+import { pumpItems } from './pump.js';
+import { sendUpstreamError } from './streamable-forward.js';
+
+const SESSION = 'mcp-session-id';
+/** Server messages held while no client stream is open (e.g. a list_changed between calls). */
+const BACKLOG_LIMIT = 256;
+
+type Msg = Record<string, unknown>;
+
+/** A client request in flight on the multiplexed backend stream, under a gateway-chosen id. */
+interface Call {
+  upstreamId: number;
+  clientId: JsonRpcId;
+  sink: ClientStream;
+  token?: string;
+  isInit: boolean;
+  timer: NodeJS.Timeout;
+}
+
+interface BridgedSseSession extends UpstreamSession {
+  kind: 'bridge-to-sse';
+  session: Session;
+  legacy: LegacyUpstream;
+  nextId: number;
+  calls: Map<number, Call>;
+  byClientId: Map<string, number>;
+  byToken: Map<string, Call>;
+  /** Open POST response streams with calls still pending, newest last. */
+  sinks: ClientStream[];
+  getStream?: ClientStream;
+  backlog: string[];
+}
+
+/**
+ * Client Streamable HTTP at `/mcp-servers/{name}` to an HTTP+SSE backend. All answers of a session
+ * share one backend stream, so client request ids are replaced by gateway ids (unique per session)
+ * and restored on the way back; each answer goes to the POST stream that asked for it, progress
+ * follows its token, and other server messages go to the newest open stream.
+ */
+export class BridgeToSse {
+  constructor(
+    private readonly up: McpUpstream,
+    private readonly server: string,
+  ) {}
+
+  async post(ctx: TransportContext, r: RoutedRequest): Promise<void> {
+    const { req, res } = r;
+    const accept = firstHeader(req.headers.accept);
+    if (!accepts(accept, 'application/json') || !accepts(accept, 'text/event-stream')) {
+      return sendRpcError(res, 406, JSONRPC_INVALID_REQUEST, 'NOT_ACCEPTABLE', 'Not Acceptable: the client must accept both application/json and text/event-stream');
+    }
+    const sid = firstHeader(req.headers[SESSION]);
+    let state: BridgedSseSession | undefined;
+    if (sid) {
+      state = findSession<BridgedSseSession>(ctx, this.server, sid, 'bridge-to-sse')?.state;
+      if (!state) return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended; initialize a new one');
+    }
+    let text: string;
+    try {
+      text = await readBody(req, ctx.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) sendRpcError(res, 413, JSONRPC_INVALID_REQUEST, 'BODY_TOO_LARGE', err.message);
+      else res.destroy();
+      return;
+    }
+    const parsed = parseBody(text);
+    if (parsed.kind === 'error') return sendJson(res, 400, parsed.response);
+    if (!state) {
+      if (parsed.kind !== 'single' || (parsed.message as unknown as Msg).method !== 'initialize') {
+        return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required (send initialize first)');
+      }
+      state = await this.start(ctx, r);
+      if (!state) return;
+    }
+    await this.forward(ctx, r, state, parsed.kind === 'single' ? [parsed.message as unknown as Msg] : (parsed.messages as unknown as Msg[]), parsed.kind === 'batch', text);
+  }
+
+  /** Opens the backend stream and the gateway session for an initialize request. */
+  private async start(ctx: TransportContext, r: RoutedRequest): Promise<BridgedSseSession | undefined> {
+    const { req, res } = r;
+    const auth = await ctx.authenticate(r.route, req, res);
+    if (!auth.ok) return undefined;
+    let legacy: LegacyUpstream;
+    try {
+      legacy = await LegacyUpstream.open(this.up, this.up.pick(), this.up.path + upstreamQuery(r.query, this.up.credential), requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress));
+    } catch (err) {
+      sendUpstreamError(res, err as UpstreamError);
+      return undefined;
+    }
+    let session: Session;
+    try {
+      session = ctx.sessions.create({ server: this.server, transport: 'streamable-http', protocolVersion: '2025-03-26', consumer: auth.consumer });
+    } catch (err) {
+      legacy.close();
+      if (err instanceof SessionLimitError) sendRpcError(res, 503, -32000, 'SESSION_LIMIT', err.message, null, { 'retry-after': '5' });
+      else throw err;
+      return undefined;
+    }
+    const state: BridgedSseSession = {
+      kind: 'bridge-to-sse',
+      upstream: this.up,
+      endpoint: legacy.endpoint,
+      session,
+      legacy,
+      nextId: 1,
+      calls: new Map(),
+      byClientId: new Map(),
+      byToken: new Map(),
+      sinks: [],
+      backlog: [],
+      close: () => {
+        legacy.close();
+        this.failAll(state, 'UPSTREAM_RESET', 'the session ended');
+        state.getStream?.end();
+      },
+    };
+    attachUpstream(session, state);
+    void this.read(ctx, state);
+    return state;
+  }
+
+  /** Reads the backend stream for the life of the session and routes each message. */
+  private async read(ctx: TransportContext, state: BridgedSseSession): Promise<void> {
+    const failure = await pumpItems(state.legacy.items(), this.up.serviceName, async (item, message) => {
+      if (item.kind !== 'event') return true;
+      if (item.event.event === 'endpoint') {
+        state.legacy.reannounce(item.event.data, this.up.path);
+        return true;
+      }
+      if (message === undefined) return true;
+      if (Array.isArray(message)) {
+        for (const m of message) await this.route(state, m as Msg, undefined);
+      } else await this.route(state, message as Msg, item.event.data);
+      return true;
+    });
+    const reason = failure ?? new UpstreamError('UPSTREAM_RESET', 502, `backend of service "${this.up.serviceName}" ended the SSE stream`);
+    await this.failAll(state, reason.code, reason.message);
+    ctx.sessions.end(state.session.id);
+  }
+
+  private async route(state: BridgedSseSession, m: Msg, raw: string | undefined): Promise<void> {
+    if (typeof m.method !== 'string') {
+      const call = typeof m.id === 'number' ? state.calls.get(m.id) : undefined;
+      if (!call) return;
+      if (call.isInit) {
+        const v = (m.result as Msg | undefined)?.protocolVersion;
+        if (typeof v === 'string' && isSupportedVersion(v)) state.session.protocolVersion = v;
+      }
+      await this.finish(state, call, JSON.stringify({ ...m, id: call.clientId }));
+      return;
+    }
+    const json = raw ?? JSON.stringify(m);
+    if (m.method === 'notifications/progress') {
+      const token = (m.params as Msg | undefined)?.progressToken;
+      const call = token === undefined ? undefined : state.byToken.get(idKey(token));
+      if (call) {
+        call.timer.refresh();
+        if (!call.sink.closed) {
+          await call.sink.sendMessage(json);
+          return;
+        }
+      }
+    }
+    const target = this.newestStream(state);
+    if (target) await target.sendMessage(json);
+    else {
+      if (state.backlog.length >= BACKLOG_LIMIT) state.backlog.shift();
+      state.backlog.push(json);
+    }
+  }
+
+  private newestStream(state: BridgedSseSession): ClientStream | undefined {
+    for (let i = state.sinks.length - 1; i >= 0; i--) if (!state.sinks[i].closed) return state.sinks[i];
+    return state.getStream && !state.getStream.closed ? state.getStream : undefined;
+  }
+
+  private async flushBacklog(state: BridgedSseSession, stream: ClientStream): Promise<void> {
+    while (state.backlog.length && !stream.closed) await stream.sendMessage(state.backlog.shift()!);
+  }
+
+  /** Ends one call: writes its answer (if its stream is still there) and closes the stream after its last call. */
+  private async finish(state: BridgedSseSession, call: Call, json: string | undefined): Promise<void> {
+    if (!state.calls.delete(call.upstreamId)) return;
+    clearTimeout(call.timer);
+    state.byClientId.delete(idKey(call.clientId));
+    if (call.token !== undefined) state.byToken.delete(call.token);
+    const sink = call.sink;
+    if (json !== undefined && !sink.closed) await sink.sendMessage(json);
+    sink.pending--;
+    if (sink.pending <= 0) {
+      sink.end();
+      const i = state.sinks.indexOf(sink);
+      if (i !== -1) state.sinks.splice(i, 1);
+    }
+  }
+
+  private async failAll(state: BridgedSseSession, code: string, message: string): Promise<void> {
+    for (const call of [...state.calls.values()]) await this.finish(state, call, upstreamErrorJson(call.clientId, code, message));
+  }
+
+  private async forward(ctx: TransportContext, r: RoutedRequest, state: BridgedSseSession, messages: Msg[], batch: boolean, original: string): Promise<void> {
+    const { req, res } = r;
+    const calls: Call[] = [];
+    const invalid: string[] = [];
+    let rewritten = false;
+    const out: Msg[] = [];
+    let sink: ClientStream | undefined;
+    const sinkFor = () => (sink ??= new ClientStream(res));
+    for (const m of messages) {
+      if ('invalid' in m) {
+        invalid.push(JSON.stringify({ jsonrpc: '2.0', id: m.id ?? null, error: { code: JSONRPC_INVALID_REQUEST, message: `Invalid Request: ${String(m.invalid)}` } }));
+        rewritten = true;
+        continue;
+      }
+      if (typeof m.method === 'string' && 'id' in m && m.id !== null && m.id !== undefined) {
+        const upstreamId = state.nextId++;
+        const meta = ((m.params as Msg | undefined)?._meta ?? undefined) as Msg | undefined;
+        const token = meta?.progressToken === undefined ? undefined : idKey(meta.progressToken);
+        const call: Call = {
+          upstreamId,
+          clientId: m.id as JsonRpcId,
+          sink: sinkFor(),
+          token,
+          isInit: m.method === 'initialize',
+          timer: setTimeout(() => void this.expire(state, call), this.up.timeoutMs),
+        };
+        call.timer.unref();
+        calls.push(call);
+        out.push({ ...m, id: upstreamId });
+        rewritten = true;
+      } else if (m.method === 'notifications/cancelled') {
+        const params = (m.params ?? {}) as Msg;
+        const upstreamId = state.byClientId.get(idKey(params.requestId));
+        if (upstreamId !== undefined) {
+          out.push({ ...m, params: { ...params, requestId: upstreamId } });
+          rewritten = true;
+          const call = state.calls.get(upstreamId);
+          if (call) void this.finish(state, call, undefined);
+        } else out.push(m);
+      } else out.push(m);
+    }
+    if (sink || invalid.length) {
+      const s = sinkFor();
+      s.pending += calls.length;
+      s.open(200, { [SESSION]: state.session.id }, ctx.keepAliveMs);
+      for (const call of calls) {
+        state.calls.set(call.upstreamId, call);
+        state.byClientId.set(idKey(call.clientId), call.upstreamId);
+        if (call.token !== undefined) state.byToken.set(call.token, call);
+      }
+      for (const json of invalid) await s.sendMessage(json);
+      if (calls.length === 0) {
+        s.end();
+        if (out.length === 0) return;
+      } else {
+        state.sinks.push(s);
+        await this.flushBacklog(state, s);
+      }
+    }
+    if (out.length === 0) return;
+    const body = !rewritten && !batch ? original : JSON.stringify(batch ? out : out[0]);
+    const headers = requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress);
+    let failure: UpstreamError | undefined;
+    try {
+      const upstream = await state.legacy.post(body, headers);
+      const detail = upstream.statusCode >= 300 ? (await upstream.body.text().catch(() => '')).slice(0, 200) : '';
+      if (upstream.statusCode < 300) await upstream.body.dump();
+      else failure = new UpstreamError('UPSTREAM_STATUS', 502, `backend of service "${this.up.serviceName}" refused the message with HTTP ${upstream.statusCode}${detail ? `: ${detail}` : ''}`);
+    } catch (err) {
+      failure = toUpstreamError(err, this.up.serviceName);
+    }
+    if (failure) {
+      if (calls.length) for (const call of calls) await this.finish(state, call, upstreamErrorJson(call.clientId, failure.code, failure.message));
+      else sendUpstreamError(res, failure);
+      return;
+    }
+    if (calls.length === 0 && !res.headersSent) res.writeHead(202).end();
+  }
+
+  /** A call got no answer within the service timeout: the client gets an error, the backend a cancellation. */
+  private async expire(state: BridgedSseSession, call: Call): Promise<void> {
+    if (!state.calls.has(call.upstreamId)) return;
+    await this.finish(state, call, upstreamErrorJson(call.clientId, 'UPSTREAM_TIMEOUT', `backend of service "${this.up.serviceName}" did not answer within ${this.up.timeoutMs} ms`));
+    const cancel = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.upstreamId, reason: 'timed out at the gateway' } });
+    state.legacy.post(cancel, {}).then((r) => r.body.dump(), () => undefined);
+  }
+
+  get(ctx: TransportContext, r: RoutedRequest): void {
+    const { req, res } = r;
+    if (!accepts(firstHeader(req.headers.accept), 'text/event-stream')) {
+      return sendRpcError(res, 406, JSONRPC_INVALID_REQUEST, 'NOT_ACCEPTABLE', 'Not Acceptable: GET needs Accept: text/event-stream');
+    }
+    const found = findSession<BridgedSseSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'bridge-to-sse');
+    if (!found) {
+      if (!req.headers[SESSION]) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required (send initialize first)');
+      return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended; initialize a new one');
+    }
+    const { session, state } = found;
+    if (state.getStream && !state.getStream.closed) {
+      return sendRpcError(res, 409, JSONRPC_INVALID_REQUEST, 'STREAM_EXISTS', 'Conflict: this session already has a GET stream open');
+    }
+    const stream = new ClientStream(res);
+    stream.open(200, { [SESSION]: session.id }, ctx.keepAliveMs);
+    state.getStream = stream;
+    session.pinned = true;
+    res.once('close', () => {
+      if (state.getStream === stream) state.getStream = undefined;
+      session.pinned = false;
+      session.lastSeen = Date.now();
+    });
+    void this.flushBacklog(state, stream);
+  }
+
+  delete(ctx: TransportContext, r: RoutedRequest): void {
+    const found = findSession<BridgedSseSession>(ctx, this.server, firstHeader(r.req.headers[SESSION]), 'bridge-to-sse');
+    if (!found) return sendRpcError(r.res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended');
+    ctx.sessions.end(found.session.id);
+    r.res.writeHead(200, { 'content-length': '0' }).end();
+  }
+}

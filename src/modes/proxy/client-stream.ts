@@ -1,0 +1,77 @@
+import type { ServerResponse } from 'node:http';
+import { SSE_HEADERS } from '../../transport/http-io.js';
+import type { JsonRpcId } from '../../protocol/jsonrpc.js';
+import { GW_UPSTREAM_ERROR } from '../../protocol/jsonrpc.js';
+
+/** Resolves when the response can take more bytes, or when it closed (then false). */
+export function drained(res: ServerResponse): Promise<boolean> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
+
+/**
+ * A server-sent event stream to one client. `send` waits while the socket is congested, so the
+ * producer (an upstream reader) stops reading until the client catches up: no unbounded buffer.
+ */
+export class ClientStream {
+  private timer?: NodeJS.Timeout;
+  closed = false;
+  /** Requests of this stream still waiting for their response (bridging only). */
+  pending = 0;
+
+  constructor(readonly res: ServerResponse) {
+    res.once('close', () => {
+      this.closed = true;
+      clearInterval(this.timer);
+    });
+  }
+
+  open(status: number, headers: Record<string, string | string[]>, keepAliveMs: number): void {
+    this.res.writeHead(status, { ...SSE_HEADERS, ...headers });
+    this.res.flushHeaders();
+    if (keepAliveMs > 0) {
+      this.timer = setInterval(() => {
+        if (!this.closed && this.res.writableLength === 0) this.res.write(': keep-alive\n\n');
+      }, keepAliveMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes raw SSE text; false when the client is gone. */
+  async send(text: string): Promise<boolean> {
+    if (this.closed || this.res.writableEnded) return false;
+    if (this.res.write(text)) return true;
+    return drained(this.res);
+  }
+
+  /** Writes one JSON-RPC message as a `message` event. */
+  sendMessage(json: string): Promise<boolean> {
+    return this.send(messageEvent(json));
+  }
+
+  end(): void {
+    clearInterval(this.timer);
+    if (!this.res.writableEnded) this.res.end();
+  }
+}
+
+/** A JSON-RPC message as an SSE `message` event; JSON text may contain line breaks, each becomes a data line. */
+export function messageEvent(json: string): string {
+  if (json.indexOf('\n') === -1 && json.indexOf('\r') === -1) return `event: message\ndata: ${json}\n\n`;
+  return `event: message\n${json.split(/\r\n|\r|\n/).map((l) => `data: ${l}`).join('\n')}\n\n`;
+}
+
+/** The JSON text of a gateway-made error answer to one request. */
+export function upstreamErrorJson(id: JsonRpcId, code: string, message: string): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, error: { code: GW_UPSTREAM_ERROR, message, data: { code } } });
+}

@@ -1,0 +1,35 @@
+import type { Session } from '../../protocol/session.js';
+import type { TransportContext } from '../../transport/context.js';
+import type { McpUpstream, UpstreamEndpoint } from '../../transport/upstream/streamable-client.js';
+
+/** How a gateway session reaches its backend. */
+export type ProxyKind = 'streamable' | 'sse' | 'bridge-to-sse' | 'bridge-to-streamable';
+
+/**
+ * The upstream half of a gateway session. The gateway's id lives in the shared SessionRegistry
+ * (TTL, cap, DELETE); this holds what it maps to and closes it when the registry ends the session.
+ */
+export interface UpstreamSession {
+  kind: ProxyKind;
+  upstream: McpUpstream;
+  endpoint: UpstreamEndpoint;
+  /** Ends upstream resources (streams, the backend session); called once by the registry. */
+  close(): void;
+}
+
+const upstreamOf = new WeakMap<Session, UpstreamSession>();
+
+export function attachUpstream(session: Session, state: UpstreamSession): void {
+  upstreamOf.set(session, state);
+  session.onClose = () => state.close();
+}
+
+/** The live session `id` of this server and kind, or undefined (the caller answers 404). */
+export function findSession<T extends UpstreamSession>(ctx: TransportContext, server: string, id: string | undefined, kind: ProxyKind): { session: Session; state: T } | undefined {
+  if (!id) return undefined;
+  const session = ctx.sessions.touch(id);
+  if (!session || session.server !== server) return undefined;
+  const state = upstreamOf.get(session);
+  if (!state || state.kind !== kind) return undefined;
+  return { session, state: state as T };
+}

@@ -1,0 +1,260 @@
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Dispatcher } from 'undici';
+import { GW_UPSTREAM_ERROR, JSONRPC_INVALID_REQUEST, type JsonRpcId } from '../../protocol/jsonrpc.js';
+import { SessionLimitError, type Session } from '../../protocol/session.js';
+import { DEFAULT_HTTP_VERSION, isSupportedVersion } from '../../protocol/versions.js';
+import type { RoutedRequest, TransportContext } from '../../transport/context.js';
+import { BodyTooLargeError, readBody, sendRpcError } from '../../transport/http-io.js';
+import { requestHeadersForUpstream, responseHeadersForClient, upstreamQuery } from '../../transport/upstream/forward-headers.js';
+import { formatSseEvent } from '../../transport/upstream/sse-client.js';
+import { firstHeader, type McpUpstream, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
+import { ClientStream, messageEvent, upstreamErrorJson } from './client-stream.js';
+import { findInitialize, idKey, requestIds, responseIds, tryParse } from './envelope.js';
+import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
+import { pumpSse } from './pump.js';
+
+const SESSION = 'mcp-session-id';
+
+/** A gateway session forwarded to a Streamable HTTP backend session. */
+interface ForwardedSession extends UpstreamSession {
+  kind: 'streamable';
+  upstreamId: string;
+  /** Set once DELETE went upstream, so closing does not send it twice. */
+  deleted: boolean;
+  inflight: Set<AbortController>;
+}
+
+function sessionGone(res: ServerResponse): void {
+  sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended; initialize a new one');
+}
+
+export function sendUpstreamError(res: ServerResponse, err: UpstreamError, id: JsonRpcId = null): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendRpcError(res, err.status === 499 ? 502 : err.status, GW_UPSTREAM_ERROR, err.code, err.message, id);
+}
+
+/** Fire-and-forget DELETE of a backend session (TTL expiry, server removed, gateway stopping). */
+function deleteUpstream(up: McpUpstream, ep: UpstreamEndpoint, upstreamId: string, version: string | undefined): void {
+  const headers: Record<string, string> = { [SESSION]: upstreamId, ...up.credential.headers };
+  if (version) headers['mcp-protocol-version'] = version;
+  up.send(ep, { method: 'DELETE', path: up.path + upstreamQuery(new URLSearchParams(), up.credential), headers })
+    .then((r) => r.body.dump())
+    .catch(() => undefined);
+}
+
+/**
+ * Client Streamable HTTP to a Streamable HTTP backend, at `/mcp-servers/{name}` and at
+ * `/mcp-servers/{name}{path}`: requests and streams pass through; the session id is mapped.
+ */
+export class StreamableForward {
+  constructor(
+    private readonly up: McpUpstream,
+    private readonly server: string,
+  ) {}
+
+  private headersFor(r: RoutedRequest, state: ForwardedSession | undefined): Record<string, string> {
+    const h = requestHeadersForUpstream(r.req.headers, this.up.credential, r.req.socket.remoteAddress);
+    if (state) h[SESSION] = state.upstreamId;
+    return h;
+  }
+
+  private newSession(ctx: TransportContext, r: RoutedRequest, ep: UpstreamEndpoint, upstreamId: string, consumer: string | undefined, requested: unknown): Session {
+    const session = ctx.sessions.create({
+      server: this.server,
+      transport: 'streamable-http',
+      protocolVersion: typeof requested === 'string' && isSupportedVersion(requested) ? requested : DEFAULT_HTTP_VERSION,
+      consumer,
+    });
+    const up = this.up;
+    const state: ForwardedSession = {
+      kind: 'streamable',
+      upstream: up,
+      endpoint: ep,
+      upstreamId,
+      deleted: false,
+      inflight: new Set(),
+      close() {
+        for (const c of state.inflight) c.abort();
+        if (!state.deleted) {
+          state.deleted = true;
+          deleteUpstream(up, ep, upstreamId, firstHeader(r.req.headers['mcp-protocol-version']));
+        }
+      },
+    };
+    attachUpstream(session, state);
+    return session;
+  }
+
+  async post(ctx: TransportContext, r: RoutedRequest): Promise<void> {
+    const { req, res } = r;
+    const sid = firstHeader(req.headers[SESSION]);
+    let found: { session: Session; state: ForwardedSession } | undefined;
+    if (sid) {
+      found = findSession<ForwardedSession>(ctx, this.server, sid, 'streamable');
+      if (!found) return sessionGone(res);
+    }
+    let text: string;
+    try {
+      text = await readBody(req, ctx.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) sendRpcError(res, 413, JSONRPC_INVALID_REQUEST, 'BODY_TOO_LARGE', err.message);
+      else res.destroy();
+      return;
+    }
+    const parsed = tryParse(text);
+    const ids = requestIds(parsed);
+    const singleId = ids.length === 1 ? ids[0] : null;
+    let consumer: string | undefined;
+    if (!found) {
+      const auth = await ctx.authenticate(r.route, req, res);
+      if (!auth.ok) return;
+      consumer = auth.consumer;
+    }
+    let ep: UpstreamEndpoint;
+    try {
+      ep = found ? found.state.endpoint : this.up.pick();
+    } catch (err) {
+      return sendUpstreamError(res, err as UpstreamError, singleId);
+    }
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort();
+    };
+    res.once('close', onClose);
+    found?.state.inflight.add(controller);
+    let upstream: Dispatcher.ResponseData;
+    try {
+      upstream = await this.up.send(ep, { method: 'POST', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, found?.state), body: text, signal: controller.signal });
+    } catch (err) {
+      found?.state.inflight.delete(controller);
+      return sendUpstreamError(res, err as UpstreamError, singleId);
+    }
+    try {
+      if (upstream.statusCode === 404 && found) {
+        await upstream.body.dump();
+        found.state.deleted = true;
+        ctx.sessions.end(found.session.id);
+        return sessionGone(res);
+      }
+      let session = found?.session;
+      const upstreamSid = firstHeader(upstream.headers[SESSION]);
+      if (!found && upstreamSid && upstream.statusCode < 300) {
+        const init = findInitialize(parsed);
+        try {
+          session = this.newSession(ctx, r, ep, upstreamSid, consumer, (init?.params as Record<string, unknown> | undefined)?.protocolVersion);
+        } catch (err) {
+          await upstream.body.dump();
+          deleteUpstream(this.up, ep, upstreamSid, undefined);
+          if (err instanceof SessionLimitError) return sendRpcError(res, 503, -32000, 'SESSION_LIMIT', err.message, singleId, { 'retry-after': '5' });
+          throw err;
+        }
+        session.initialized = true;
+      }
+      const headers = responseHeadersForClient(upstream.headers);
+      if (session) headers[SESSION] = session.id;
+      await relayBody(upstream, res, headers, ids, this.up, ctx.keepAliveMs);
+    } finally {
+      found?.state.inflight.delete(controller);
+      res.off('close', onClose);
+    }
+  }
+
+  async get(ctx: TransportContext, r: RoutedRequest): Promise<void> {
+    const { req, res } = r;
+    const found = findSession<ForwardedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'streamable');
+    if (!found) {
+      if (!req.headers[SESSION]) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required (send initialize first)');
+      return sessionGone(res);
+    }
+    const { session, state } = found;
+    const controller = new AbortController();
+    res.once('close', () => controller.abort());
+    state.inflight.add(controller);
+    let upstream: Dispatcher.ResponseData;
+    try {
+      upstream = await this.up.send(state.endpoint, { method: 'GET', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, state), longLived: true, signal: controller.signal });
+    } catch (err) {
+      state.inflight.delete(controller);
+      return sendUpstreamError(res, err as UpstreamError);
+    }
+    session.pinned = true;
+    try {
+      if (upstream.statusCode === 404) {
+        await upstream.body.dump();
+        state.deleted = true;
+        ctx.sessions.end(session.id);
+        return sessionGone(res);
+      }
+      const headers = responseHeadersForClient(upstream.headers);
+      headers[SESSION] = session.id;
+      await relayBody(upstream, res, headers, [], this.up, ctx.keepAliveMs);
+    } finally {
+      state.inflight.delete(controller);
+      session.pinned = false;
+      session.lastSeen = Date.now();
+    }
+  }
+
+  async delete(ctx: TransportContext, r: RoutedRequest): Promise<void> {
+    const { req, res } = r;
+    const found = findSession<ForwardedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'streamable');
+    if (!found) {
+      if (!req.headers[SESSION]) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required');
+      return sessionGone(res);
+    }
+    const { session, state } = found;
+    let upstream: Dispatcher.ResponseData;
+    try {
+      upstream = await this.up.send(state.endpoint, { method: 'DELETE', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, state) });
+    } catch (err) {
+      // The backend cannot be told; the gateway's session ends anyway.
+      state.deleted = true;
+      ctx.sessions.end(session.id);
+      return sendUpstreamError(res, err as UpstreamError);
+    }
+    if (upstream.statusCode !== 405) {
+      state.deleted = true;
+      ctx.sessions.end(session.id);
+    }
+    const headers = responseHeadersForClient(upstream.headers);
+    await relayBody(upstream, res, headers, [], this.up, 0);
+  }
+}
+
+/**
+ * Relays an upstream response. JSON and other bodies stream through byte for byte; an event
+ * stream is re-framed event by event (data unchanged) so a broken or garbage stream ends with a
+ * JSON-RPC error for each request that got no answer.
+ */
+async function relayBody(upstream: Dispatcher.ResponseData, res: ServerResponse, headers: Record<string, string | string[]>, ids: JsonRpcId[], up: McpUpstream, keepAliveMs: number): Promise<void> {
+  const type = firstHeader(upstream.headers['content-type']) ?? '';
+  if (!type.startsWith('text/event-stream')) {
+    const length = firstHeader(upstream.headers['content-length']);
+    if (length !== undefined) headers['content-length'] = length;
+    res.writeHead(upstream.statusCode, headers);
+    try {
+      await pipeline(upstream.body, res);
+    } catch {
+      res.destroy();
+    }
+    return;
+  }
+  const stream = new ClientStream(res);
+  stream.open(upstream.statusCode, headers, keepAliveMs);
+  const answered = new Set<string>();
+  const failure = await pumpSse(upstream.body, up.maxMessageBytes, up.serviceName, async (item, message) => {
+    if (item.kind === 'comment') return stream.send(`:${item.text}\n\n`);
+    if (item.kind === 'retry') return stream.send(`retry: ${item.retry}\n\n`);
+    if (message !== undefined && ids.length) for (const id of responseIds(message)) answered.add(idKey(id));
+    return stream.send(formatSseEvent(item.event));
+  });
+  if (failure && !stream.closed) {
+    for (const id of ids) if (!answered.has(idKey(id))) await stream.send(messageEvent(upstreamErrorJson(id, failure.code, failure.message)));
+  }
+  if (failure) upstream.body.destroy();
+  stream.end();
+}

@@ -1,0 +1,119 @@
+import type { Dispatcher } from 'undici';
+import type { ServiceRuntime } from '../../snapshot/snapshot.js';
+import { backendCredential, type BackendCredential } from './forward-headers.js';
+
+/** A failure talking to an MCP backend, with a stable code and the HTTP status a client gets for it. */
+export class UpstreamError extends Error {
+  constructor(
+    readonly code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_RESET' | 'UPSTREAM_BAD_STREAM' | 'UPSTREAM_NO_ENDPOINT' | 'UPSTREAM_GONE' | 'UPSTREAM_STATUS',
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps an undici or socket error to what a client is told. */
+export function toUpstreamError(err: unknown, service: string): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+    case 'EHOSTUNREACH':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return new UpstreamError('UPSTREAM_UNAVAILABLE', 502, `backend of service "${service}" is unreachable (${code})`);
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new UpstreamError('UPSTREAM_TIMEOUT', 504, `backend of service "${service}" did not answer in time (${code === 'UND_ERR_HEADERS_TIMEOUT' ? 'no response headers' : 'stream stalled'})`);
+    case 'UND_ERR_CLOSED':
+    case 'UND_ERR_DESTROYED':
+      return new UpstreamError('UPSTREAM_GONE', 502, `connection pool of service "${service}" was replaced; start a new session`);
+    case 'UPSTREAM_BAD_STREAM':
+      return new UpstreamError('UPSTREAM_BAD_STREAM', 502, `backend of service "${service}" sent an invalid stream: ${e.message}`);
+    default:
+      if (e?.name === 'AbortError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED') return new UpstreamError('UPSTREAM_RESET', 499, 'the request was abandoned');
+      return new UpstreamError('UPSTREAM_RESET', 502, `backend of service "${service}" closed the connection (${code ?? e?.message ?? 'reset'})`);
+  }
+}
+
+/** One backend endpoint; a session stays on the endpoint it started on. */
+export interface UpstreamEndpoint {
+  origin: string;
+  dispatcher: Dispatcher;
+}
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Long-lived streams (GET, legacy SSE) have no idle limit; request/response exchanges do. */
+  longLived?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The HTTP side of an MCP backend: endpoint choice, credential, timeouts. Built once per snapshot. */
+export class McpUpstream {
+  readonly credential: BackendCredential;
+  readonly serviceName: string;
+
+  constructor(
+    private readonly service: ServiceRuntime,
+    /** The backend's MCP path (`/mcp`, `/sse`, …). */
+    readonly path: string,
+    readonly timeoutMs: number,
+    /** Largest single event or JSON body accepted from the backend. */
+    readonly maxMessageBytes: number,
+  ) {
+    this.credential = backendCredential(service.spec.auth);
+    this.serviceName = service.spec.name;
+  }
+
+  pick(): UpstreamEndpoint {
+    const ep = this.service.endpoints?.pick();
+    if (!ep) throw new UpstreamError('UPSTREAM_NO_ENDPOINT', 503, `service "${this.serviceName}" has no endpoint to send to`);
+    return ep;
+  }
+
+  /** Sends one request; resolves on response headers. Errors are UpstreamError. */
+  async send(ep: UpstreamEndpoint, r: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+    try {
+      return await ep.dispatcher.request({
+        origin: ep.origin,
+        path: r.path,
+        method: r.method,
+        headers: r.headers,
+        body: r.body,
+        signal: r.signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: r.longLived ? 0 : this.timeoutMs,
+      });
+    } catch (err) {
+      throw toUpstreamError(err, this.serviceName);
+    }
+  }
+}
+
+/** Reads a whole (small) upstream body as text, bounded. */
+export async function readUpstreamText(body: AsyncIterable<Buffer>, limit: number, service: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > limit) throw new UpstreamError('UPSTREAM_BAD_STREAM', 502, `backend of service "${service}" sent more than ${limit} bytes in one message`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    throw toUpstreamError(err, service);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** First value of a possibly repeated header. */
+export function firstHeader(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
