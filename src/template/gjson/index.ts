@@ -1,9 +1,10 @@
-// A TypeScript implementation of tidwall/gjson (v1.14.4, the version Debian ships and Higress
-// builds against) path queries. The document is scanned lazily on every call, exactly as gjson
+// A TypeScript implementation of tidwall/gjson (v1.14.4, the version Debian ships, which the Higress
+// template engine follows) path queries. The document is scanned lazily on every call, as gjson
 // does, so a lookup touches only the bytes up to the matched value.
 //
-// Known differences from Go: strings are UTF-16 here, so `index` counts UTF-16 code units rather
-// than UTF-8 bytes, and @pretty measures line width in code units.
+// Known differences from Go: `index` counts UTF-16 code units (so it slices the JS string
+// correctly) rather than UTF-8 bytes; the wildcard complexity budget is sized in code units too;
+// nesting deeper than the JS stack yields a missing result instead of Go's deeper recursion.
 
 import { matchLimit } from './match.js';
 import { execModifier, isModifierName } from './modifiers.js';
