@@ -60,7 +60,10 @@ const proxyWorks = caps.create && (await probeDirectProxy(gw!, everythingAddress
 const consumerAuthWorks = caps.create && caps.dataPlane && (await probeConsumerAuth(gw!));
 const browser: Browser | null = gw && caps.adminApi ? await launchChromium() : null;
 
+let petBackend: Awaited<ReturnType<typeof startPetBackend>> | null = null;
+
 afterAll(async () => {
+  await petBackend?.close();
   everything?.kill();
   await browser?.close();
   await site?.close();
@@ -101,10 +104,13 @@ async function eventually<T>(fn: () => Promise<T>, ms = 8000): Promise<T> {
   }
 }
 
-async function startPetBackend(): Promise<{ address: string; hits: string[]; close(): Promise<void> }> {
+/** A small REST backend: GET /pets/{id} answers a pet; every request and its Authorization header are recorded. */
+async function startPetBackend(): Promise<{ address: string; hits: string[]; authorizations: Array<string | undefined>; close(): Promise<void> }> {
   const hits: string[] = [];
+  const authorizations: Array<string | undefined> = [];
   const server: Server = createServer((req, res) => {
     hits.push(`${req.method} ${req.url}`);
+    authorizations.push(req.headers.authorization);
     const m = /^\/pets\/([^/?]+)/.exec(req.url ?? '');
     if (req.method === 'GET' && m) {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -117,6 +123,7 @@ async function startPetBackend(): Promise<{ address: string; hits: string[]; clo
   return {
     address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     hits,
+    authorizations,
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   };
 }
@@ -203,7 +210,7 @@ describe('console against the gateway', () => {
   it.skipIf(!(caps.create && caps.openapiToMcp && caps.dataPlane))(
     '1: creates an HTTP-to-MCP server from a pasted OpenAPI document, edits a description, and a client calls the tool',
     async () => {
-      const backend = await startPetBackend();
+      const backend = (petBackend = await startPetBackend());
       const page = await signIn('desktop', 1800);
       try {
         await go(page, '#/mcp-servers/new');
@@ -259,10 +266,53 @@ describe('console against the gateway', () => {
         expect(backend.hits).toContain('GET /pets/7');
       } finally {
         await page.close();
-        await backend.close();
       }
     },
   );
+
+  it.skipIf(!(caps.create && caps.openapiToMcp && caps.dataPlane && caps.cors))('Try it calls the generated tool from the browser', async () => {
+    expect(petBackend).not.toBeNull();
+    const page = await signIn();
+    try {
+      await go(page, '#/mcp-servers/petstore/try/getPet');
+      await page.getByLabel('petId').fill('42');
+      await page.getByRole('button', { name: 'Call tool' }).click();
+      const result = page.getByTestId('try-result');
+      await result.waitFor({ timeout: 15_000 });
+      expect(await result.textContent()).toContain('Rex');
+      expect(petBackend!.hits).toContain('GET /pets/42');
+      await saveScreen(page, 'try-it', 'desktop', true);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it.skipIf(!(caps.create && caps.openapiToMcp && caps.dataPlane))('backend authentication set in the form reaches the backend', async () => {
+    expect(petBackend).not.toBeNull();
+    const page = await signIn();
+    try {
+      await go(page, '#/mcp-servers/petstore/backend-auth');
+      await page.getByLabel('Method').selectOption('bearer');
+      await page.getByLabel('Token').fill('backend-secret-1');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Backend authentication saved.').waitFor();
+      await saveScreen(page, 'backend-auth', 'desktop');
+    } finally {
+      await page.close();
+    }
+    const stored = (await (await admin(gw!, 'GET', '/mcp-servers/petstore')).json()) as { tools: string };
+    // The credential is stored (masked in answers) and the tools the client sees are unchanged.
+    expect(stored.tools).toMatch(/defaultUpstreamSecurity/);
+    expect(stored.tools).not.toContain('backend-secret-1');
+    await eventually(async () => {
+      const client = await mcpClient('petstore');
+      const before = petBackend!.authorizations.length;
+      await client.callTool({ name: 'getPet', arguments: { petId: '9' } });
+      await client.close();
+      const seen = petBackend!.authorizations.slice(before);
+      if (!seen.includes('Bearer backend-secret-1')) throw new Error(`backend saw ${JSON.stringify(seen)}`);
+    });
+  });
 
   describe('2: direct proxy to server-everything', () => {
     it.skipIf(!(caps.create && caps.dataPlane && proxyWorks))('creates the server, shows its URLs and lists its tools', async () => {
@@ -313,7 +363,7 @@ describe('console against the gateway', () => {
         const result = page.getByTestId('try-result');
         await result.waitFor({ timeout: 15_000 });
         expect(await result.textContent()).toContain('Echo: hello from the console');
-        await saveScreen(page, 'try-it', 'desktop', true);
+        await saveScreen(page, 'try-it-echo', 'desktop', true);
       } finally {
         await page.close();
       }

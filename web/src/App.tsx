@@ -80,6 +80,8 @@ export function App() {
         onSignedIn={(t) => {
           saveToken(t);
           setExpired(false);
+          // Another tab may have changed the remembered data-plane URL since this page loaded.
+          setDataPlaneUrlState(loadDataPlaneUrl());
           setToken(t);
         }}
       />
