@@ -235,6 +235,25 @@ function blockNode(kw: 'if' | 'with' | 'range', pipe: TNode, body: TNode, elseBo
   );
 }
 
+/** `{{if a}}…{{else if b}}…{{else}}…{{end}}`. */
+function ifChainNode(conds: TNode[], bodies: TNode[], elseBody: TNode | null): TNode {
+  return node(
+    () =>
+      conds.map((c, i) => `{{${i ? 'else if' : 'if'} ${c.render()}}}${bodies[i].render()}`).join('') +
+      (elseBody ? `{{else}}${elseBody.render()}` : '') +
+      '{{end}}',
+    () => {
+      const out: TNode[] = [...bodies];
+      if (elseBody) out.push(elseBody, ifChainNode(conds, bodies, null));
+      if (conds.length > 1) conds.forEach((_, i) => out.push(ifChainNode(conds.filter((__, j) => j !== i), bodies.filter((__, j) => j !== i), elseBody)));
+      conds.forEach((c, i) => c.shrink().forEach((x) => out.push(ifChainNode(withChild(conds, i, x), bodies, elseBody))));
+      bodies.forEach((b, i) => b.shrink().forEach((x) => out.push(ifChainNode(conds, withChild(bodies, i, x), elseBody))));
+      return out;
+    },
+    () => ['if', 'else-if', ...conds.flatMap((c) => c.tags()), ...bodies.flatMap((b) => b.tags()), ...(elseBody?.tags() ?? [])],
+  );
+}
+
 /** A syntax mutation applied to a rendered subtree, to exercise parse errors. */
 function brokenNode(inner: TNode, cut: number, insert: string): TNode {
   return node(
@@ -255,6 +274,8 @@ interface Scope {
   paths: string[][];
   /** Paths of arrays and objects, the things range can walk. */
   containers?: string[][];
+  /** Inside a range body, where break and continue are allowed. */
+  inRange?: boolean;
   depth: number;
 }
 
@@ -366,6 +387,16 @@ function genItem(rng: Rng, scope: Scope): TNode {
   const inner: Scope = { ...scope, vars: [...scope.vars], depth: scope.depth + 1 };
   const deep = scope.depth >= 3;
   if (r < 0.25) return genText(rng);
+  if (scope.inRange && rng.chance(0.06)) {
+    const word = rng.pick(['break', 'continue']);
+    const cond = genPipe(rng, scope, 0, '');
+    return node(() => `{{if ${cond.render()}}}{{${word}}}{{end}}`, () => [leaf(`{{${word}}}`, word)], () => [word, ...cond.tags()]);
+  }
+  if (scope.vars.length && rng.chance(0.04)) {
+    const v = rng.pick(scope.vars);
+    const p = genPipe(rng, scope, 1, `${v} =`);
+    return actionNode(p, false, false);
+  }
   if (r < 0.6 || deep) {
     const declare = rng.chance(0.08);
     const name = `$v${scope.vars.length}`;
@@ -375,6 +406,11 @@ function genItem(rng: Rng, scope: Scope): TNode {
   }
   if (r < 0.72) {
     const elseB = rng.chance(0.5) ? genList(rng, inner, 1 + rng.int(2)) : null;
+    if (rng.chance(0.25)) {
+      const n = 2 + rng.int(2);
+      const conds = Array.from({ length: n }, () => genPipe(rng, scope, 1, ''));
+      return ifChainNode(conds, conds.map(() => genList(rng, { ...inner, vars: [...scope.vars] }, 1)), elseB);
+    }
     return blockNode('if', genPipe(rng, scope, 1, ''), genList(rng, inner, 1 + rng.int(2)), elseB);
   }
   if (r < 0.8) {
@@ -386,7 +422,7 @@ function genItem(rng: Rng, scope: Scope): TNode {
     const i = `$i${scope.depth}`;
     const e = `$e${scope.depth}`;
     const decl = rng.chance(0.6) ? (two ? `${i}, ${e} :=` : `${e} :=`) : '';
-    const bodyScope: Scope = { vars: [...scope.vars, ...(decl ? (two ? [i, e] : [e]) : [])], paths: [], depth: scope.depth + 1 };
+    const bodyScope: Scope = { vars: [...scope.vars, ...(decl ? (two ? [i, e] : [e]) : [])], paths: [], inRange: true, depth: scope.depth + 1 };
     const elseB = rng.chance(0.3) ? genList(rng, inner, 1) : null;
     const containers = scope.containers ?? [];
     const over = containers.length && rng.chance(0.6)
@@ -398,6 +434,10 @@ function genItem(rng: Rng, scope: Scope): TNode {
   if (r < 0.96 || scope.depth > 0) return leaf(rng.pick(['{{/* c */}}', '{{- /* c */ -}}', '{{/*\n*/}}']), 'comment');
   const body = genList(rng, { vars: [], paths: [], depth: scope.depth + 1 }, 1);
   const name = `t${rng.int(1e6)}`;
+  if (rng.chance(0.3)) {
+    const p = genPipe(rng, scope, 0, '');
+    return node(() => `{{block "${name}" ${p.render()}}}${body.render()}{{end}}`, () => [body], () => ['block', ...p.tags(), ...body.tags()]);
+  }
   const arg = rng.pick(['', ' .', ' .a', ' $']);
   return node(
     () => `{{define "${name}"}}${body.render()}{{end}}{{template "${name}"${arg}}}`,
