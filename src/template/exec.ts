@@ -182,7 +182,7 @@ export class Execution implements CallContext {
           for (let i = 0; i < items.length; i++) if (!one(BigInt(i), items[i])) break;
           return;
         }
-        const entries = val instanceof Map ? [...val.keys()].sort(compareGoStrings).map((k) => [k, val.get(k)] as const) : [...(val as JsonNode).entries()];
+        const entries = val instanceof Map ? [...val.keys()].sort(compareGoStrings).map((k) => [k, val.get(k)] as const) : (val as JsonNode).pairs();
         if (entries.length === 0) return orElse();
         for (const [k, v] of entries) if (!one(k, v)) break;
         return;

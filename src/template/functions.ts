@@ -93,7 +93,7 @@ builtin('gjson', 1, 1, (args, cx) => {
 });
 
 builtin('len', 1, 1, ([a]) => {
-  if (a instanceof JsonNode) return BigInt(a.isArray ? a.items().length : a.entries().size);
+  if (a instanceof JsonNode) return BigInt(a.isArray ? a.items().length : a.pairs().length);
   if (typeof a === 'string') return BigInt(Buffer.byteLength(a, 'utf8'));
   if (Array.isArray(a)) return BigInt(a.length);
   if (a instanceof Map) return BigInt(a.size);
@@ -114,8 +114,8 @@ function indexOnce(c: Value, k: Value): Value {
   throw new FuncError(`can't index ${forkType(c) === 'missing' ? 'Null' : forkType(c)}`);
 }
 
-// Several keys index successively, as in Go; the fork requires at least one key.
-builtin('index', 2, Infinity, ([c, ...keys]) => keys.reduce<Value>((acc, k) => indexOnce(acc, k), c));
+// As in Go: no key returns the item itself, several keys index successively (the fork needs exactly one).
+builtin('index', 1, Infinity, ([c, ...keys]) => keys.reduce<Value>((acc, k) => indexOnce(acc, k), c));
 
 function joinPrint(args: Value[]): string {
   return args.map(forkString).join(' ');

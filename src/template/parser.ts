@@ -267,6 +267,7 @@ class Parser {
       const v = this.peekNonSpace();
       if (v.typ !== Tok.Variable) break;
       this.nextNonSpace();
+      const varIndex = this.i - 1;
       const after = this.peek();
       const nx = this.peekNonSpace();
       if (nx.typ === Tok.Assign || nx.typ === Tok.Declare) {
@@ -284,11 +285,11 @@ class Parser {
           this.fail('range can only initialize variables', nx.pos);
         }
         this.fail(`too many declarations in ${context}`, nx.pos);
-      } else if (after.typ === Tok.Space) {
-        this.backup(2);
       } else {
-        this.backup();
+        // Not a declaration: the variable is the pipeline's first operand.
+        this.i = varIndex;
       }
+      void after;
       break;
     }
     for (;;) {

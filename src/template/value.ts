@@ -44,6 +44,7 @@ export class JsonNumber {
 export class JsonNode {
   private cachedItems: Value[] | undefined;
   private cachedMap: Map<string, Value> | undefined;
+  private cachedPairs: [string, Value][] | undefined;
   constructor(
     readonly raw: string,
     readonly isArray: boolean,
@@ -61,15 +62,24 @@ export class JsonNode {
     return out;
   }
 
-  /** Object members in document order (for arrays, keys are the indexes). */
+  /** Members in document order, duplicates included (for arrays, keys are the indexes). */
+  pairs(): [string, Value][] {
+    if (this.cachedPairs) return this.cachedPairs;
+    const out: [string, Value][] = [];
+    let i = 0;
+    gjsonParse(this.raw).forEach((k, v) => {
+      out.push([this.isArray ? String(i++) : k.str, fromResult(v)]);
+      return true;
+    });
+    this.cachedPairs = out;
+    return out;
+  }
+
+  /** Members by key; with duplicate keys the first wins, as in a GJSON lookup. */
   entries(): Map<string, Value> {
     if (this.cachedMap) return this.cachedMap;
     const m = new Map<string, Value>();
-    let i = 0;
-    gjsonParse(this.raw).forEach((k, v) => {
-      m.set(this.isArray ? String(i++) : k.str, fromResult(v));
-      return true;
-    });
+    for (const [k, v] of this.pairs()) if (!m.has(k)) m.set(k, v);
     this.cachedMap = m;
     return m;
   }

@@ -69,12 +69,7 @@ export function toJsonText(v: Value, escapeHtml: boolean, indent: string | null,
       return jsonFloat(v);
   }
   if (v instanceof JsonNumber) return v.raw;
-  if (v instanceof JsonNode) {
-    if (v.isArray) return toJsonText(v.items(), escapeHtml, indent, level);
-    const keys = [...v.entries().keys()];
-    if (keys.length === 0) return '{}';
-    return '{' + keys.map((k) => nl(level + 1) + jsonString(k, escapeHtml) + colon + toJsonText(v.entries().get(k), escapeHtml, indent, level + 1)).join(',') + nl(level) + '}';
-  }
+  if (v instanceof JsonNode) return reformatRawJson(v.raw, escapeHtml, indent, level);
   if (Array.isArray(v)) {
     if (v.length === 0) return '[]';
     return '[' + v.map((x) => nl(level + 1) + toJsonText(x, escapeHtml, indent, level + 1)).join(',') + nl(level) + ']';
@@ -87,6 +82,43 @@ export function toJsonText(v: Value, escapeHtml: boolean, indent: string | null,
   if (v instanceof GoTime) return jsonString(formatGoTime(v, '2006-01-02T15:04:05.999999999Z07:00'), escapeHtml);
   if (v instanceof Uint8Array) return jsonString(Buffer.from(v).toString('base64'), escapeHtml);
   return 'null';
+}
+
+/**
+ * Re-emits raw JSON the way encoding/json emits a json.RawMessage: compacted (or indented), strings
+ * kept as written except for HTML escaping, member order and duplicates preserved.
+ */
+function reformatRawJson(raw: string, escapeHtml: boolean, indent: string | null, level: number): string {
+  let out = '';
+  let depth = level;
+  const nl = (d: number): string => (indent === null ? '' : '\n' + indent.repeat(d));
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < raw.length && raw[j] !== '"') j += raw[j] === '\\' ? 2 : 1;
+      let s = raw.slice(i, j + 1);
+      if (escapeHtml) s = s.replace(/[<>&]/g, (x) => '\\u00' + x.charCodeAt(0).toString(16));
+      out += s.replace(/[\u2028\u2029]/g, (x) => '\\u' + x.charCodeAt(0).toString(16));
+      i = j;
+    } else if (c === '{' || c === '[') {
+      let j = i + 1;
+      while (j < raw.length && ' \t\r\n'.includes(raw[j])) j++;
+      if (raw[j] === (c === '{' ? '}' : ']')) {
+        out += c + raw[j];
+        i = j;
+      } else {
+        depth++;
+        out += c + nl(depth);
+      }
+    } else if (c === '}' || c === ']') {
+      depth--;
+      out += nl(depth) + c;
+    } else if (c === ',') out += ',' + nl(depth);
+    else if (c === ':') out += indent === null ? ':' : ': ';
+    else if (c !== ' ' && c !== '\t' && c !== '\r' && c !== '\n') out += c;
+  }
+  return out;
 }
 
 /** encoding/json Unmarshal into interface{}: numbers become float64. */
