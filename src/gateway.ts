@@ -19,6 +19,7 @@ import { createLogger, type Logger } from './observe/logger.js';
 import { GATEWAY_VERSION } from './version.js';
 import { TIME_SERVER } from './config/seed.js';
 import type { Authenticator } from './transport/context.js';
+import { consumerAuthenticator } from './auth/authenticator.js';
 
 export interface GatewayOptions {
   settings: Settings;
@@ -73,7 +74,7 @@ export class Gateway {
   private heartbeat?: NodeJS.Timeout;
   private ready = false;
   private readonly startedAt = new Date().toISOString();
-  private authenticator: Authenticator = async () => ({ ok: true });
+  private authenticator: Authenticator = consumerAuthenticator(() => this.current);
 
   constructor(private readonly opts: GatewayOptions) {
     this.settings = opts.settings;

@@ -3,6 +3,7 @@ import {
   resultResponse,
   JSONRPC_INVALID_PARAMS,
   JSONRPC_METHOD_NOT_FOUND,
+  GW_FORBIDDEN,
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from './jsonrpc.js';
@@ -25,6 +26,8 @@ export interface CallerContext {
   remoteAddress?: string;
   signal?: AbortSignal;
   protocolVersion: ProtocolVersion;
+  /** The tools this caller may see and call; undefined means all. */
+  allowedTools?: ReadonlySet<string>;
 }
 
 export class ToolNotFoundError extends Error {}
@@ -58,7 +61,9 @@ export async function dispatchRequest(provider: ToolProvider, req: JsonRpcReques
     case 'ping':
       return resultResponse(id, {});
     case 'tools/list': {
-      const tools = provider.listTools(ctx).map((t) => stripForVersion(t, ctx.protocolVersion));
+      const all = provider.listTools(ctx);
+      const visible = ctx.allowedTools ? all.filter((t) => ctx.allowedTools!.has(t.name as string)) : all;
+      const tools = visible.map((t) => stripForVersion(t, ctx.protocolVersion));
       return resultResponse(id, { tools });
     }
     case 'tools/call': {
@@ -67,6 +72,9 @@ export async function dispatchRequest(provider: ToolProvider, req: JsonRpcReques
       }
       if (params.arguments !== undefined && (params.arguments === null || typeof params.arguments !== 'object' || Array.isArray(params.arguments))) {
         return errorResponse(id, JSONRPC_INVALID_PARAMS, 'Invalid params: arguments must be an object');
+      }
+      if (ctx.allowedTools && !ctx.allowedTools.has(params.name)) {
+        return errorResponse(id, GW_FORBIDDEN, `Forbidden: consumer "${ctx.consumer ?? ''}" may not call tool "${params.name}"`, { code: 'TOOL_NOT_ALLOWED' });
       }
       try {
         const result = await provider.callTool(params.name, params.arguments ?? {}, ctx);

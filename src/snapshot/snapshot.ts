@@ -2,6 +2,7 @@ import type { ConsumerSpec, McpServerSpec, RegistrySpec, ServiceSpec } from '../
 import type { ToolProvider } from '../protocol/dispatch.js';
 import type { RouteHandler } from '../transport/context.js';
 import { createDirectProxy } from '../modes/proxy/index.js';
+import { ConsumerDirectory } from '../auth/consumers.js';
 import { compileRestServer, ToolConfigCompileError } from '../modes/rest/compile.js';
 import { RestToolProvider } from '../modes/rest/provider.js';
 import { ExternalAgents, ServiceEndpoints, type EndpointSpec } from '../transport/upstream/http-pool.js';
@@ -16,6 +17,8 @@ export interface ServerRoute {
   provider?: ToolProvider;
   /** Direct proxy (and other raw handlers): receives every request under /mcp-servers/{name}. */
   proxy?: RouteHandler;
+  /** Per-consumer tool allow-lists (consumerAuth.allowedTools), precompiled. */
+  toolAcl?: ReadonlyMap<string, ReadonlySet<string>>;
   /** Set when the server could not be compiled: calls get this message. */
   brokenReason?: string;
 }
@@ -34,6 +37,7 @@ export interface Snapshot {
   servers: ReadonlyMap<string, ServerRoute>;
   services: ReadonlyMap<string, ServiceRuntime>;
   consumers: ReadonlyMap<string, ConsumerSpec>;
+  consumerDirectory: ConsumerDirectory;
   registries: ReadonlyMap<string, RegistrySpec>;
 }
 
@@ -101,6 +105,8 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
       enabled: spec.enabled !== false,
       domains: (spec.domains ?? []).map((d) => d.toLowerCase()),
     };
+    const acl = spec.consumerAuth?.enabled ? spec.consumerAuth.allowedTools : undefined;
+    if (acl) route.toolAcl = new Map(Object.entries(acl).map(([consumer, tools]) => [consumer, new Set(tools)]));
     try {
       if (spec.type === 'http-to-mcp') {
         const compiled = compileRestServer(spec.tools ?? 'server:\n  name: empty\ntools: []\n', spec.name);
@@ -137,6 +143,7 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
     servers,
     services,
     consumers: new Map(input.consumers.map((c) => [c.name, c])),
+    consumerDirectory: new ConsumerDirectory(input.consumers),
     registries: new Map(input.registries.map((r) => [r.name, r])),
   };
   return { snapshot, retired };

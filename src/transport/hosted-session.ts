@@ -1,7 +1,11 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TransportContext } from './context.js';
+import type { ServerRoute } from '../snapshot/snapshot.js';
+import { sendRpcError } from './http-io.js';
 import {
   errorResponse,
   isRequest,
+  GW_FORBIDDEN,
   JSONRPC_INVALID_REQUEST,
   resultResponse,
   type JsonRpcMessage,
@@ -29,6 +33,7 @@ export async function handleHostedMessage(
   req: IncomingMessage,
   /** Aborts the request when the client goes away (its response or stream closed). */
   gone?: AbortSignal,
+  allowedTools?: ReadonlySet<string>,
 ): Promise<JsonRpcResponse | undefined> {
   if (!isRequest(msg)) return undefined;
   if (!('id' in msg)) {
@@ -58,6 +63,7 @@ export async function handleHostedMessage(
       remoteAddress: req.socket.remoteAddress,
       signal: controller.signal,
       protocolVersion: session.protocolVersion,
+      allowedTools,
     });
   } finally {
     gone?.removeEventListener('abort', onGone);
@@ -76,4 +82,19 @@ function handleNotification(session: Session, msg: JsonRpcRequest): void {
 
 export function invalidBatchItem(id: JsonRpcResponse['id'], reason: string): JsonRpcResponse {
   return errorResponse(id, JSONRPC_INVALID_REQUEST, `Invalid Request: ${reason}`);
+}
+
+/**
+ * Re-checks the caller on a request within an existing session: with consumer auth on, the
+ * credential must still be valid and belong to the session's consumer. Answers refusals itself.
+ */
+export async function reauthenticate(ctx: TransportContext, route: ServerRoute, session: Session, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  if (!route.spec.consumerAuth?.enabled) return true;
+  const auth = await ctx.authenticate(route, req, res);
+  if (!auth.ok) return false;
+  if (auth.consumer !== session.consumer) {
+    sendRpcError(res, 403, GW_FORBIDDEN, 'SESSION_CONSUMER_MISMATCH', 'Forbidden: this session belongs to another consumer');
+    return false;
+  }
+  return true;
 }

@@ -1,8 +1,12 @@
 import { parseBody, JSONRPC_INVALID_REQUEST, type JsonRpcMessage, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SessionLimitError, type Session } from '../protocol/session.js';
 import { BodyTooLargeError, readBody, sendJson, sendRpcError, SSE_HEADERS, sseEvent } from './http-io.js';
-import { handleHostedMessage, invalidBatchItem } from './hosted-session.js';
+import { handleHostedMessage, invalidBatchItem, reauthenticate } from './hosted-session.js';
 import type { RoutedRequest, TransportContext } from './context.js';
+
+function hasCredential(req: import('node:http').IncomingMessage): boolean {
+  return !!(req.headers.authorization || req.headers['x-api-key'] || (req.url ?? '').includes('api_key='));
+}
 
 /** Aborted when a session's SSE stream closes, cancelling its in-flight calls. */
 const streamGone = new WeakMap<Session, AbortSignal>();
@@ -49,6 +53,9 @@ export async function sseMessage(ctx: TransportContext, r: RoutedRequest): Promi
   if (!session || session.server !== route.name || session.transport !== 'sse' || !session.push) {
     return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: open a new SSE stream');
   }
+  // The legacy transport's message URL carries no credential of its own: the session id, bound to
+  // the consumer at stream open, authorizes it; a credential that is sent must still match.
+  if (hasCredential(req) && !(await reauthenticate(ctx, route, session, req, res))) return;
   let text: string;
   try {
     text = await readBody(req, ctx.maxBodyBytes);
@@ -69,7 +76,7 @@ export async function sseMessage(ctx: TransportContext, r: RoutedRequest): Promi
   await Promise.all(
     messages.map(async (m) => {
       if ('invalid' in m) return void responses.push(invalidBatchItem(m.id, m.invalid));
-      const out = await handleHostedMessage(provider, session, m as JsonRpcMessage, req, streamGone.get(session));
+      const out = await handleHostedMessage(provider, session, m as JsonRpcMessage, req, streamGone.get(session), route.toolAcl?.get(session.consumer ?? ''));
       if (out) responses.push(out);
     }),
   );

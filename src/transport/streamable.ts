@@ -2,7 +2,7 @@ import { parseBody, JSONRPC_INVALID_REQUEST, isRequest, type JsonRpcMessage, typ
 import { allowsBatch, isSupportedVersion, DEFAULT_HTTP_VERSION, SUPPORTED_VERSIONS } from '../protocol/versions.js';
 import { SessionLimitError, type Session } from '../protocol/session.js';
 import { accepts, BodyTooLargeError, readBody, sendJson, sendRpcError, SSE_HEADERS } from './http-io.js';
-import { handleHostedMessage, invalidBatchItem } from './hosted-session.js';
+import { handleHostedMessage, invalidBatchItem, reauthenticate } from './hosted-session.js';
 import type { RoutedRequest, TransportContext } from './context.js';
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -87,6 +87,7 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
   } else {
     session = requireSession(ctx, r);
     if (!session) return;
+    if (!(await reauthenticate(ctx, route, session, req, res))) return;
     if (parsed.kind === 'batch' && !allowsBatch(session.protocolVersion)) {
       sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'BATCH_NOT_SUPPORTED', `Invalid Request: JSON-RPC batches are not allowed in protocol version ${session.protocolVersion}`);
       return;
@@ -111,7 +112,7 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
         responses.push(invalidBatchItem(m.id, m.invalid));
         return;
       }
-      const out = await handleHostedMessage(provider, session!, m, req, gone.signal);
+      const out = await handleHostedMessage(provider, session!, m, req, gone.signal, route.toolAcl?.get(session!.consumer ?? ''));
       if (out) responses.push(out);
     }),
   );
@@ -124,7 +125,7 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
 }
 
 /** GET /mcp-servers/{name}: the server-to-client stream of a session. */
-export function streamableGet(ctx: TransportContext, r: RoutedRequest): void {
+export async function streamableGet(ctx: TransportContext, r: RoutedRequest): Promise<void> {
   if (!accepts(header(r, 'accept'), 'text/event-stream')) {
     sendRpcError(r.res, 406, JSONRPC_INVALID_REQUEST, 'NOT_ACCEPTABLE', 'Not Acceptable: GET needs Accept: text/event-stream');
     return;
@@ -132,6 +133,7 @@ export function streamableGet(ctx: TransportContext, r: RoutedRequest): void {
   if (versionProblem(r)) return;
   const session = requireSession(ctx, r);
   if (!session) return;
+  if (!(await reauthenticate(ctx, r.route, session, r.req, r.res))) return;
   if (session.push) {
     sendRpcError(r.res, 409, JSONRPC_INVALID_REQUEST, 'STREAM_EXISTS', 'Conflict: this session already has a GET stream open');
     return;
@@ -159,10 +161,11 @@ export function streamableGet(ctx: TransportContext, r: RoutedRequest): void {
 }
 
 /** DELETE /mcp-servers/{name}: the client ends its session. */
-export function streamableDelete(ctx: TransportContext, r: RoutedRequest): void {
+export async function streamableDelete(ctx: TransportContext, r: RoutedRequest): Promise<void> {
   if (versionProblem(r)) return;
   const session = requireSession(ctx, r);
   if (!session) return;
+  if (!(await reauthenticate(ctx, r.route, session, r.req, r.res))) return;
   ctx.sessions.end(session.id);
   r.res.writeHead(200, { 'content-length': '0' }).end();
 }
