@@ -476,7 +476,7 @@ describe('console against the gateway', () => {
         const detail = list.find((s) => s.name === 'everything') ?? list.find((s) => s.name === 'petstore') ?? list[0];
         const pages = [...PAGES];
         if (detail) {
-          for (const tab of ['overview', 'tools', 'add-tool', 'backend-auth', 'consumer-auth', 'try']) {
+          for (const tab of ['overview', 'tools', 'add-tool', 'backend-auth', 'consumer-auth', 'try', 'settings']) {
             pages.push({ name: `server-${tab}`, hash: `#/mcp-servers/${detail.name}/${tab}`, ready: 'nav.tabs' });
           }
         }

@@ -1,8 +1,11 @@
-import { useMemo, useState } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { useSession } from '../../session.js';
 import { ApiError } from '../../api.js';
 import { ErrorBanner, Notice } from '../../components/form.js';
-import { ProblemList, YamlEditor } from '../../components/YamlEditor.js';
+import { ProblemList } from '../../components/ProblemList.js';
+
+// CodeMirror is the largest part of the bundle: load it only when an editor is shown.
+const YamlEditor = lazy(() => import('../../components/YamlEditor.js').then((m) => ({ default: m.YamlEditor })));
 import { exampleToolYaml, mergeTools, toolNames, yamlProblems, type YamlProblem } from '../../tool-yaml.js';
 import { href } from '../../routing.js';
 import type { McpServer } from '../../types.js';
@@ -157,6 +160,7 @@ export function AddToolTab({ server, save }: { server: McpServer; save: SaveServ
           {existing.trim() && source === 'swagger' && (
             <p className="muted">The server's existing tools are kept; a generated tool with the same name replaces the old one.</p>
           )}
+          <Suspense fallback={<p className="muted">Loading the editor…</p>}>
           <YamlEditor
             label="Tool YAML"
             value={editorText}
@@ -168,6 +172,7 @@ export function AddToolTab({ server, save }: { server: McpServer; save: SaveServ
             external={fromServer}
             minHeight={320}
           />
+          </Suspense>
           <ProblemList problems={[...clientProblems, ...fromServer]} />
           <ErrorBanner error={saveError} unclaimed={saveError instanceof ApiError ? saveError.details.filter((d) => typeof d.line !== 'number') : []} />
           <div className="actions">
