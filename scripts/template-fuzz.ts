@@ -29,6 +29,9 @@ interface Options {
   shrinkLimit: number;
 }
 
+const USAGE = `usage: npx tsx scripts/template-fuzz.ts --oracle PATH [--cases N=1000] [--seed S=1] [--batch B=500]
+       [--show K=2] [--groups G=30] [--shrink-limit L=60] [--no-shrink] [--engine MODULE]`;
+
 function parseOptions(argv: string[]): Options {
   const opts: Options = { cases: 1000, seed: 1, batch: 500, show: 2, groups: 30, shrink: true, shrinkLimit: 60 };
   for (let i = 0; i < argv.length; i++) {
@@ -47,7 +50,10 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--groups') opts.groups = Number(next());
     else if (a === '--shrink-limit') opts.shrinkLimit = Number(next());
     else if (a === '--no-shrink') opts.shrink = false;
-    else throw new Error(`unknown option ${a}`);
+    else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
   for (const k of ['cases', 'seed', 'batch', 'show', 'groups', 'shrinkLimit'] as const) {
     if (!Number.isFinite(opts[k]) || opts[k] < 0) throw new Error(`--${k} must be a non-negative number`);
