@@ -8,6 +8,7 @@ import {
   JsonNumber,
   compareGoStrings,
   displayString,
+  formatExp,
   formatFixed,
   formatFloatG,
   formatGoTimeDefault,
@@ -147,12 +148,7 @@ function fmtFloat(x: number, verb: string, f: Flags): string {
     case 'e':
     case 'E': {
       const p = f.prec < 0 ? 6 : f.prec;
-      if (!Number.isFinite(x)) s = formatFloatG(x, -1, false);
-      else {
-        const e = Math.abs(x).toExponential(p);
-        const m = /^(.*)e([+-])(\d+)$/.exec(e)!;
-        s = (x < 0 || Object.is(x, -0) ? '-' : '') + m[1] + 'e' + m[2] + m[3].padStart(2, '0');
-      }
+      s = formatExp(x, p);
       if (verb === 'E') s = s.toUpperCase();
       break;
     }

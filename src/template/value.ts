@@ -267,23 +267,93 @@ export function formatF6(x: number): string {
   return formatFixed(x, 6);
 }
 
-/** Go's %.Nf for any float64. */
+const F64 = new DataView(new ArrayBuffer(8));
+
+/** The exact decimal value of |x| (finite): digits * 10^exp10. */
+function exactDecimal(x: number): { digits: string; exp10: number } {
+  F64.setFloat64(0, Math.abs(x));
+  const hi = F64.getUint32(0);
+  const lo = F64.getUint32(4);
+  const bexp = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e2: number;
+  if (bexp === 0) e2 = -1074;
+  else {
+    mant |= 1n << 52n;
+    e2 = bexp - 1075;
+  }
+  if (mant === 0n) return { digits: '0', exp10: 0 };
+  if (e2 >= 0) return { digits: (mant << BigInt(e2)).toString(), exp10: 0 };
+  return { digits: (mant * 5n ** BigInt(-e2)).toString(), exp10: e2 };
+}
+
+/** Rounds a digit string to `keep` leading digits, half to even (Go's rule on exact values). */
+function roundDigits(d: string, keep: number): { digits: string; carry: boolean } {
+  if (keep >= d.length) return { digits: d, carry: false };
+  if (keep < 0) return { digits: '', carry: false };
+  const head = d.slice(0, keep);
+  const rest = d.slice(keep);
+  const first = rest.charCodeAt(0) - 48;
+  let up = first > 5 || (first === 5 && /[1-9]/.test(rest.slice(1)));
+  if (first === 5 && !/[1-9]/.test(rest.slice(1))) up = keep > 0 && (head.charCodeAt(keep - 1) - 48) % 2 === 1;
+  if (!up) return { digits: head, carry: false };
+  const n = (BigInt(head || '0') + 1n).toString();
+  const padded = head.length === 0 ? n : n.padStart(head.length, '0');
+  return { digits: padded, carry: padded.length > head.length };
+}
+
+/** Go's %.Nf for any float64, rounding the exact binary value half to even. */
 export function formatFixed(x: number, prec: number): string {
   if (Number.isNaN(x)) return 'NaN';
   if (x === Infinity) return '+Inf';
   if (x === -Infinity) return '-Inf';
-  if (Math.abs(x) < 1e21) {
-    const s = x.toFixed(prec);
-    return Object.is(x, -0) || (x < 0 && /^0(\.0*)?$/.test(s)) ? '-' + s.replace(/^-/, '') : s;
+  const sign = x < 0 || Object.is(x, -0) ? '-' : '';
+  const { digits, exp10 } = exactDecimal(x);
+  // Scale so that the value is intPart.fracPart with exactly `prec` fraction digits after rounding.
+  let all: string;
+  if (exp10 >= 0) all = digits + '0'.repeat(exp10 + prec);
+  else {
+    const frac = -exp10;
+    const padded = digits.padStart(frac + 1, '0');
+    const intLen = padded.length - frac;
+    const r = roundDigits(padded, intLen + prec);
+    all = r.digits;
   }
-  const int = BigInt(x).toString();
-  return prec > 0 ? `${int}.${'0'.repeat(prec)}` : int;
+  all = all.replace(/^0+(?=\d)/, '');
+  if (prec > 0) {
+    const p = all.padStart(prec + 1, '0');
+    return `${sign}${p.slice(0, p.length - prec)}.${p.slice(p.length - prec)}`;
+  }
+  return sign + (all || '0');
+}
+
+/** Go's %.Ne: mantissa and exponent, rounding the exact value half to even. */
+export function formatExp(x: number, prec: number): string {
+  if (!Number.isFinite(x)) return formatFloatG(x, -1, false);
+  const sign = x < 0 || Object.is(x, -0) ? '-' : '';
+  let mant: string;
+  let exp: number;
+  if (x === 0) {
+    mant = '0'.repeat(prec + 1);
+    exp = 0;
+  } else {
+    const { digits, exp10 } = exactDecimal(x);
+    const d = digits.replace(/^0+/, '');
+    exp = d.length - 1 + exp10;
+    const r = roundDigits(d, prec + 1);
+    mant = r.digits.padEnd(prec + 1, '0');
+    if (r.carry) {
+      exp++;
+      mant = mant.slice(0, prec + 1);
+    }
+  }
+  return `${sign}${mant[0]}${prec > 0 ? '.' + mant.slice(1) : ''}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
 
 /** Rounds a float as the fork's `%f` round trip does. */
 export function roundF6(x: number): number {
   if (!Number.isFinite(x) || Math.abs(x) >= 1e15) return x;
-  return Number(x.toFixed(6));
+  return Number(formatFixed(x, 6));
 }
 
 /** Go's %v rendering of a value (fmt.Sprint of the Go value the fork would hold). */
@@ -328,7 +398,7 @@ export function formatFloatG(x: number, prec: number, _sharp: boolean): string {
   let digits = '0';
   let dp = 1; // position of the decimal point relative to the digits
   if (ax !== 0) {
-    const e = shortest ? ax.toExponential() : ax.toExponential(prec - 1);
+    const e = shortest ? ax.toExponential() : formatExp(ax, prec - 1);
     const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(e)!;
     digits = (m[1] + (m[2] ?? '')).replace(/0+$/, '') || '0';
     dp = Number(m[3]) + 1;

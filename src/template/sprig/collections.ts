@@ -14,7 +14,7 @@ import {
   toInt64,
 } from '../coerce.js';
 import type { Define } from '../functions.js';
-import { GoTime, JsonNode, JsonNumber, compareGoStrings, formatGoTime, type Value } from '../value.js';
+import { GoTime, JsonNode, JsonNumber, compareGoStrings, formatFloatV, formatGoTime, type Value } from '../value.js';
 import { strslice } from './strings.js';
 
 function needList(v: Value, what: string): Value[] {
@@ -124,7 +124,9 @@ function reformatRawJson(raw: string, escapeHtml: boolean, indent: string | null
 /** encoding/json Unmarshal into interface{}: numbers become float64. */
 function fromJsonValue(x: unknown): Value {
   if (x === null) return null;
-  if (typeof x === 'string' || typeof x === 'boolean' || typeof x === 'number') return x;
+  if (typeof x === 'string' || typeof x === 'boolean') return x;
+  // A float64 inside a decoded value prints with Go's %v ("1", "2.5").
+  if (typeof x === 'number') return new JsonNumber(formatFloatV(x), x);
   if (Array.isArray(x)) return x.map(fromJsonValue);
   const m = new Map<string, Value>();
   for (const [k, v] of Object.entries(x as Record<string, unknown>)) m.set(k, fromJsonValue(v));
