@@ -16,6 +16,7 @@ import { ExternalAgents } from './transport/upstream/http-pool.js';
 import { DataPlane } from './transport/data-plane.js';
 import { SessionRegistry } from './protocol/session.js';
 import { createLogger, type Logger } from './observe/logger.js';
+import { GatewayMetrics } from './observe/metrics.js';
 import { GATEWAY_VERSION } from './version.js';
 import { TIME_SERVER } from './config/seed.js';
 import type { Authenticator } from './transport/context.js';
@@ -67,6 +68,7 @@ export class Gateway {
   adminPort = 0;
   private current!: Snapshot;
   private readonly external = new ExternalAgents();
+  readonly metrics = new GatewayMetrics();
   private unwatch?: () => void;
   private rebuilding: Promise<void> = Promise.resolve();
   private rebuildQueued = false;
@@ -119,6 +121,7 @@ export class Gateway {
         maxBodyBytes: s.maxBodyBytes,
         keepAliveMs: s.keepAliveMs,
         authenticate: (route, req, res) => this.authenticator(route, req, res),
+        metrics: this.metrics,
       },
       { allowedOrigins: s.allowedOrigins },
     );
@@ -132,6 +135,8 @@ export class Gateway {
       version: GATEWAY_VERSION,
       maxBodyBytes: s.maxBodyBytes,
       ready: () => this.ready,
+      metrics: this.metrics,
+      beforeScrape: () => this.metrics.sessions.set(this.sessions.size),
       extensions: this.opts.extensions,
     });
     this.port = await this.dataPlane.listen(s.port, s.host);
@@ -201,6 +206,8 @@ export class Gateway {
     );
     const previous = this.current;
     this.current = snapshot;
+    this.metrics.reloads.inc();
+    this.metrics.snapshotRevision.set(revision);
     if (previous && this.sessions) {
       for (const name of previous.servers.keys()) {
         const now = snapshot.servers.get(name);

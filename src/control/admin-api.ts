@@ -9,6 +9,7 @@ import { decryptSpec, maskSpec, type SecretCipher } from './secret-fields.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { Logger } from '../observe/logger.js';
 import type { AdminExtension } from './admin-extensions.js';
+import type { GatewayMetrics } from '../observe/metrics.js';
 
 export interface AdminApiDeps {
   resources: ResourceService;
@@ -20,6 +21,9 @@ export interface AdminApiDeps {
   version: string;
   maxBodyBytes: number;
   ready(): boolean;
+  metrics?: GatewayMetrics;
+  /** Called before a scrape, to refresh gauges. */
+  beforeScrape?: () => void;
   /** Features that add routes (OpenAPI import, console, metrics) register here. */
   extensions?: AdminExtension[];
 }
@@ -94,6 +98,11 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => reply.code(deps.ready() ? 200 : 503).send({ status: deps.ready() ? 'ready' : 'starting' }));
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    if (!deps.metrics) return reply.code(404).send(Errors.routeNotFound('GET', '/metrics').toJSON());
+    deps.beforeScrape?.();
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   for (const kind of RESOURCE_KINDS) registerKind(app, kind, deps);

@@ -16,6 +16,8 @@ export interface ToolProvider {
   instructions?: string;
   listTools(ctx: CallerContext): Array<Record<string, unknown>>;
   callTool(name: string, args: unknown, ctx: CallerContext): Promise<Record<string, unknown>>;
+  /** True when the server has this tool (bounds metric labels). */
+  hasTool?(name: string): boolean;
 }
 
 /** Who is calling and from where; handed to providers. */

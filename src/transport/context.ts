@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Snapshot, ServerRoute } from '../snapshot/snapshot.js';
 import type { SessionRegistry } from '../protocol/session.js';
 import type { Logger } from '../observe/logger.js';
+import type { GatewayMetrics } from '../observe/metrics.js';
 
 /** Decides who is calling a server before any session is made; answers the refusal itself. */
 export type Authenticator = (route: ServerRoute, req: IncomingMessage, res: ServerResponse) => Promise<{ ok: true; consumer?: string } | { ok: false }>;
@@ -14,6 +15,7 @@ export interface TransportContext {
   maxBodyBytes: number;
   keepAliveMs: number;
   authenticate: Authenticator;
+  metrics?: GatewayMetrics;
 }
 
 /** A request resolved to its MCP server. */

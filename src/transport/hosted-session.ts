@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TransportContext } from './context.js';
 import type { ServerRoute } from '../snapshot/snapshot.js';
 import { sendRpcError } from './http-io.js';
+import { boundedLabel, methodLabel, type GatewayMetrics } from '../observe/metrics.js';
 import {
   errorResponse,
   isRequest,
@@ -34,6 +35,7 @@ export async function handleHostedMessage(
   /** Aborts the request when the client goes away (its response or stream closed). */
   gone?: AbortSignal,
   allowedTools?: ReadonlySet<string>,
+  metrics?: GatewayMetrics,
 ): Promise<JsonRpcResponse | undefined> {
   if (!isRequest(msg)) return undefined;
   if (!('id' in msg)) {
@@ -48,6 +50,7 @@ export async function handleHostedMessage(
     session.clientCapabilities = params.capabilities as Record<string, unknown> | undefined;
     return resultResponse(msg.id ?? null, result);
   }
+  const started = metrics ? process.hrtime.bigint() : 0n;
   const controller = new AbortController();
   let map = inFlight.get(session);
   if (!map) inFlight.set(session, (map = new Map()));
@@ -55,8 +58,9 @@ export async function handleHostedMessage(
   map.set(key, controller);
   const onGone = () => controller.abort();
   gone?.addEventListener('abort', onGone, { once: true });
+  let response: JsonRpcResponse | undefined;
   try {
-    return await dispatchRequest(provider, msg as JsonRpcRequest, {
+    response = await dispatchRequest(provider, msg as JsonRpcRequest, {
       session,
       consumer: session.consumer,
       headers: req.headers,
@@ -65,7 +69,9 @@ export async function handleHostedMessage(
       protocolVersion: session.protocolVersion,
       allowedTools,
     });
+    return response;
   } finally {
+    if (metrics) record(metrics, provider, session, msg as JsonRpcRequest, response, started);
     gone?.removeEventListener('abort', onGone);
     map.delete(key);
   }
@@ -97,4 +103,18 @@ export async function reauthenticate(ctx: TransportContext, route: ServerRoute, 
     return false;
   }
   return true;
+}
+
+function record(metrics: GatewayMetrics, provider: ToolProvider, session: Session, msg: JsonRpcRequest, response: JsonRpcResponse | undefined, started: bigint): void {
+  const method = methodLabel(msg.method);
+  const outcome = !response || response.error ? 'error' : 'ok';
+  metrics.requests.inc({ server: session.server, method, transport: session.transport, outcome });
+  metrics.duration.observe({ server: session.server, method }, Number(process.hrtime.bigint() - started) / 1e9);
+  if (msg.method === 'tools/call') {
+    const name = (msg.params as Record<string, unknown> | undefined)?.name;
+    const tool = boundedLabel(typeof name === 'string' ? name : undefined, (n) => provider.hasTool?.(n) ?? false);
+    const result = response?.result as { isError?: boolean } | undefined;
+    const toolOutcome = response?.error ? 'rpc_error' : result?.isError ? 'tool_error' : 'ok';
+    metrics.toolCalls.inc({ server: session.server, tool, consumer: session.consumer ?? 'none', outcome: toolOutcome });
+  }
 }

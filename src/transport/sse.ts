@@ -76,7 +76,7 @@ export async function sseMessage(ctx: TransportContext, r: RoutedRequest): Promi
   await Promise.all(
     messages.map(async (m) => {
       if ('invalid' in m) return void responses.push(invalidBatchItem(m.id, m.invalid));
-      const out = await handleHostedMessage(provider, session, m as JsonRpcMessage, req, streamGone.get(session), route.toolAcl?.get(session.consumer ?? ''));
+      const out = await handleHostedMessage(provider, session, m as JsonRpcMessage, req, streamGone.get(session), route.toolAcl?.get(session.consumer ?? ''), ctx.metrics);
       if (out) responses.push(out);
     }),
   );

@@ -112,7 +112,7 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
         responses.push(invalidBatchItem(m.id, m.invalid));
         return;
       }
-      const out = await handleHostedMessage(provider, session!, m, req, gone.signal, route.toolAcl?.get(session!.consumer ?? ''));
+      const out = await handleHostedMessage(provider, session!, m, req, gone.signal, route.toolAcl?.get(session!.consumer ?? ''), ctx.metrics);
       if (out) responses.push(out);
     }),
   );
