@@ -37,7 +37,15 @@ function describeDetail(d: ErrorDetail): string {
 export function ErrorBanner(props: { error: unknown; unclaimed?: ErrorDetail[] }) {
   if (!props.error) return null;
   const err = props.error;
-  const message = err instanceof ApiError ? err.message : err instanceof Error ? err.message : String(err);
+  // When every detail is already shown at its field, the summary only points there.
+  const allClaimed = err instanceof ApiError && err.details.length > 0 && props.unclaimed !== undefined && props.unclaimed.length === 0;
+  const message = allClaimed
+    ? 'Some fields need attention: see the messages above.'
+    : err instanceof ApiError
+      ? err.message
+      : err instanceof Error
+        ? err.message
+        : String(err);
   const code = err instanceof ApiError ? err.code : undefined;
   const rest = props.unclaimed ?? (err instanceof ApiError ? err.details : []);
   return (

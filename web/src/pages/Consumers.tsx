@@ -5,7 +5,7 @@ import { ResourcePage } from '../components/ResourcePage.js';
 import { unclaimedErrors } from '../api.js';
 import type { Consumer, Credential } from '../types.js';
 
-const FIELDS = ['name', 'credentials'];
+const FIELDS = ['name'];
 const MASK = '****';
 
 /** A random key for key-auth: 32 bytes from the browser's CSPRNG, base64url. */
@@ -30,6 +30,8 @@ function ConsumerForm({ editing, done, cancel }: { editing: Consumer | null; don
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [shownKey, setShownKey] = useState<string | null>(null);
+  // The API names credential errors by position, e.g. credentials.1.issuer.
+  const jwtPath = `credentials.${useKey ? 1 : 0}`;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -111,7 +113,7 @@ function ConsumerForm({ editing, done, cancel }: { editing: Consumer | null; don
         </label>
         {useJwt && (
           <div className="nested">
-            <Field label="Issuer" htmlFor="jwt-issuer" path="credentials" error={error}>
+            <Field label="Issuer" htmlFor="jwt-issuer" path={`${jwtPath}.issuer`} error={error}>
               <input id="jwt-issuer" value={issuer} onChange={(e) => setIssuer(e.target.value)} placeholder="https://issuer.example.com/" />
             </Field>
             <Field label="Verify with" htmlFor="jwt-mode">
@@ -121,21 +123,21 @@ function ConsumerForm({ editing, done, cancel }: { editing: Consumer | null; don
               </select>
             </Field>
             {jwtMode === 'jwks' ? (
-              <Field label="JWKS URL" htmlFor="jwt-jwks">
+              <Field label="JWKS URL" htmlFor="jwt-jwks" path={`${jwtPath}.jwksUrl`} error={error}>
                 <input id="jwt-jwks" value={jwksUrl} onChange={(e) => setJwksUrl(e.target.value)} />
               </Field>
             ) : (
-              <Field label="Secret" htmlFor="jwt-secret" hint={jwtCred?.secret ? 'Stored. Leave empty to keep it.' : undefined}>
+              <Field label="Secret" htmlFor="jwt-secret" path={`${jwtPath}.secret`} error={error} hint={jwtCred?.secret ? 'Stored. Leave empty to keep it.' : undefined}>
                 <input id="jwt-secret" type="password" value={secret} onChange={(e) => setSecret(e.target.value)} autoComplete="new-password" />
               </Field>
             )}
-            <Field label="Audience (optional)" htmlFor="jwt-audience">
+            <Field label="Audience (optional)" htmlFor="jwt-audience" path={`${jwtPath}.audience`} error={error}>
               <input id="jwt-audience" value={audience} onChange={(e) => setAudience(e.target.value)} />
             </Field>
           </div>
         )}
       </fieldset>
-      <ErrorBanner error={error} unclaimed={unclaimedErrors(error, FIELDS)} />
+      <ErrorBanner error={error} unclaimed={unclaimedErrors(error, [...FIELDS, `${jwtPath}.issuer`, `${jwtPath}.jwksUrl`, `${jwtPath}.secret`, `${jwtPath}.audience`])} />
       <div className="actions">
         <button type="submit" disabled={busy}>
           Save
