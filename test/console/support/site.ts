@@ -1,4 +1,6 @@
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,13 +19,43 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds web/dist with Vite when it is missing or older than web/src, so tests always drive the current console. */
-export async function ensureConsoleBuilt(): Promise<string> {
+function isFresh(): boolean {
   const index = join(DIST_DIR, 'index.html');
   const sources = Math.max(newestMtime(join(WEB_DIR, 'src')), statSync(join(WEB_DIR, 'index.html')).mtimeMs, statSync(join(WEB_DIR, 'vite.config.ts')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return DIST_DIR;
-  const { build } = await import('vite');
-  await build({ configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  return existsSync(index) && statSync(index).mtimeMs >= sources;
+}
+
+// Test files run in parallel processes: one builds while the others wait, so none reads a half-written dist.
+const LOCK = join(tmpdir(), `mcpgw-console-build-${createHash('sha1').update(REPO_ROOT).digest('hex').slice(0, 12)}`);
+
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      // A lock older than the deadline belongs to a process that died mid-build.
+      if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > 180_000) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for the console build lock ${LOCK}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** Builds web/dist with Vite when it is missing or older than web/src, so tests always drive the current console. */
+export async function ensureConsoleBuilt(): Promise<string> {
+  if (isFresh()) return DIST_DIR;
+  await withBuildLock(async () => {
+    if (isFresh()) return;
+    const { build } = await import('vite');
+    await build({ configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  });
   return DIST_DIR;
 }
 
