@@ -192,7 +192,7 @@ export class Execution implements CallContext {
         if (decl.length > 1) this.fail(`can't use ${forkRaw(val)} to iterate over more than one variable`, r.pos);
         const n = Math.trunc(forkNum(val));
         if (!(n > 0)) return orElse();
-        this.reserve(n);
+        if (n > this.limits.maxSteps) throw new EngineFault('TEMPLATE_LIMIT', `range over ${n} exceeds ${this.limits.maxSteps} steps`, r.pos);
         for (let i = 0; i < n; i++) if (!one(BigInt(i), BigInt(i))) break;
         return;
       }
@@ -360,7 +360,24 @@ export class Execution implements CallContext {
       if (e instanceof LimitError) throw new EngineFault('TEMPLATE_LIMIT', `${fn.name}: ${e.message}`, id.pos);
       throw e;
     }
+    this.chargeResult(fn.name, result, id.pos);
     return normalizeResult(fn, result);
+  }
+
+  /** Charges the work a result represents, so loops that grow strings or lists stay bounded. */
+  private chargeResult(name: string, v: Value, pos: number): void {
+    let size = 0;
+    if (typeof v === 'string') size = v.length;
+    else if (Array.isArray(v)) size = v.length * 16;
+    else if (v instanceof Map) size = v.size * 16;
+    else return;
+    if (size > this.limits.maxOutputBytes) {
+      throw new EngineFault('TEMPLATE_LIMIT', `${name}: result exceeds ${this.limits.maxOutputBytes} bytes`, pos);
+    }
+    if (size >= 64) {
+      this.pos = pos;
+      this.step(size >> 6);
+    }
   }
 
   private evalAndOr(dot: Value, isAnd: boolean, args: ArgNode[], final: Value): Value {

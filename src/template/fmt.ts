@@ -2,6 +2,7 @@
  * A subset of Go's fmt package sufficient for templates: Sprintf with the common verbs, flags, width
  * and precision, and the same `%!verb(type=value)` diagnostics for mismatched arguments.
  */
+import { LimitError } from './coerce.js';
 import {
   GoTime,
   JsonNode,
@@ -15,6 +16,8 @@ import {
   goQuote,
   type Value,
 } from './value.js';
+
+const MAX_WIDTH = 1 << 20;
 
 interface Flags {
   plus: boolean;
@@ -314,6 +317,8 @@ export function sprintf(format: string, args: Value[]): string {
       out += '%!(NOVERB)';
       break;
     }
+    // Go would allocate whatever width or precision it is given; cap it rather than exhaust memory.
+    if (f.width > MAX_WIDTH || f.prec > MAX_WIDTH) throw new LimitError(`width or precision above ${MAX_WIDTH}`);
     const verb = String.fromCodePoint(format.codePointAt(i)!);
     i += verb.length;
     if (verb === '%') {

@@ -23,6 +23,9 @@ export interface ParsedSet {
   templates: Map<string, ListNode>;
 }
 
+/** Deepest nesting of control structures and parentheses accepted. */
+const MAX_NESTING = 500;
+
 type EndMarker = { kind: 'end'; pos: number } | { kind: 'else'; pos: number };
 
 const tokName: Record<number, string> = {
@@ -64,6 +67,13 @@ class Parser {
     private readonly toks: Token[],
     private readonly set: Map<string, ListNode>,
   ) {}
+
+  private nesting = 0;
+
+  /** Bounds nesting so hostile input cannot exhaust the stack (here or when executing). */
+  private enter(pos: number): void {
+    if (++this.nesting > MAX_NESTING) throw new EngineFault('TEMPLATE_LIMIT', `nesting deeper than ${MAX_NESTING} levels`, pos);
+  }
 
   private fail(msg: string, pos: number, code: 'TEMPLATE_SYNTAX' | 'TEMPLATE_UNKNOWN_FUNCTION' = 'TEMPLATE_SYNTAX'): never {
     throw new EngineFault(code, msg, pos);
@@ -208,6 +218,7 @@ class Parser {
   }
 
   private control(context: 'if' | 'range' | 'with', pos: number): Node {
+    this.enter(pos);
     const mark = this.vars.length;
     const pipe = this.pipeline(context, Tok.RightDelim);
     if (context === 'range') this.rangeDepth++;
@@ -227,6 +238,7 @@ class Parser {
       }
     }
     this.vars.length = mark;
+    this.nesting--;
     return { kind: context, pos, pipe, list, elseList } as Node;
   }
 
@@ -409,7 +421,12 @@ class Parser {
       case Tok.Number:
         return parseNumber(t, (m) => this.fail(m, t.pos));
       case Tok.LeftParen:
-        return this.pipeline('parenthesized pipeline', Tok.RightParen);
+      {
+        this.enter(t.pos);
+        const p = this.pipeline('parenthesized pipeline', Tok.RightParen);
+        this.nesting--;
+        return p;
+      }
       case Tok.String:
       case Tok.RawString:
         return { kind: 'string', pos: t.pos, quoted: t.val, text: unquote(t.val, t.pos) };
