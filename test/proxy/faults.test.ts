@@ -90,7 +90,7 @@ describe('Streamable HTTP backend failures', () => {
   it('refused through the SSE bridge: the stream request gets 502', async () => {
     const res = await fetch(`${gw.dataUrl}/mcp-servers/refused-sse/sse`, { headers: { accept: 'text/event-stream' } });
     expect(res.status).toBe(502);
-    expect((await res.json()).error.data.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(((await res.json()) as any).error.data.code).toBe('UPSTREAM_UNAVAILABLE');
   });
 
   it('stalled: the call fails with 504 UPSTREAM_TIMEOUT within the service timeout', async () => {
@@ -155,7 +155,7 @@ describe('HTTP+SSE backend failures (bridged to Streamable HTTP)', () => {
       const t0 = Date.now();
       const res = await fetch(`${gw.dataUrl}/mcp-servers/silent/sse`, { headers: { accept: 'text/event-stream' } });
       expect(res.status).toBe(504);
-      expect((await res.json()).error.data.code).toBe('UPSTREAM_TIMEOUT');
+      expect(((await res.json()) as any).error.data.code).toBe('UPSTREAM_TIMEOUT');
       expect(Date.now() - t0).toBeLessThan(3000);
     } finally {
       await silent.close();
