@@ -312,7 +312,16 @@ export function registerCollections(def: Define): void {
     ['toRawJson', false, null],
     ['mustToRawJson', false, null],
   ] as const) {
-    def(name, 1, 1, 'string', ([v]) => toJsonText(v, html, indent));
+    // toJson and toPrettyJson swallow marshalling errors (empty output); the others report them.
+    const lenient = name === 'toJson' || name === 'toPrettyJson';
+    def(name, 1, 1, 'string', ([v]) => {
+      try {
+        return toJsonText(v, html, indent);
+      } catch (e) {
+        if (lenient && e instanceof FuncError) return '';
+        throw e;
+      }
+    });
   }
   void toGoArg;
 }
