@@ -400,11 +400,14 @@ describe('console against the gateway', () => {
         await go(page, '#/mcp-servers/guarded/consumer-auth');
         await page.getByRole('switch', { name: 'Require consumer authentication' }).check({ force: true });
         await page.getByLabel('alice').check();
+        // Restrict alice to one tool through the per-consumer list.
+        await page.getByText('Tools: all').click();
+        await page.locator('.tool-checks').getByLabel('getPet').check();
         await page.getByRole('button', { name: 'Save' }).click();
         await page.getByText('Consumer authentication saved.').waitFor();
         await saveScreen(page, 'consumer-auth', 'desktop', true);
         const stored = (await (await admin(gw!, 'GET', '/mcp-servers/guarded')).json()) as { consumerAuth?: unknown };
-        expect(stored.consumerAuth).toMatchObject({ enabled: true, allowedConsumers: ['alice'] });
+        expect(stored.consumerAuth).toEqual({ enabled: true, allowedConsumers: ['alice'], allowedTools: { alice: ['getPet'] } });
       } finally {
         await page.close();
       }
@@ -421,6 +424,24 @@ describe('console against the gateway', () => {
       const result = await client.callTool({ name: 'getPet', arguments: { petId: '3' } });
       await client.close();
       expect(JSON.stringify(result.content)).toContain('Rex');
+    });
+
+    it.skipIf(!(caps.create && consumerAuthWorks && caps.cors))('Try it sends the consumer key, and reports the refusal without one', async () => {
+      expect(key).not.toBe('');
+      const page = await signIn();
+      try {
+        await go(page, '#/mcp-servers/guarded/try/getPet');
+        await page.getByLabel('petId').fill('5');
+        await page.getByRole('button', { name: 'Call tool' }).click();
+        await expect.poll(() => page.locator('.banner.error').textContent(), { timeout: 15_000 }).toMatch(/401/);
+        await page.getByLabel('Consumer key').fill(key);
+        await page.getByRole('button', { name: 'Call tool' }).click();
+        const result = page.getByTestId('try-result');
+        await result.waitFor({ timeout: 15_000 });
+        expect(await result.textContent()).toContain('Rex');
+      } finally {
+        await page.close();
+      }
     });
   });
 

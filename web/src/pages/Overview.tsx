@@ -95,7 +95,7 @@ export function Overview() {
         <p className="muted">No admin change recorded yet.</p>
       ) : (
         <ul className="audit">
-          {(audit.data ?? []).slice(0, 15).map((e, i) => (
+          {(audit.data ?? []).slice(0, 10).map((e, i) => (
             <li key={String(e.id ?? i)}>
               <span className="audit-time">{formatTime(auditTime(e))}</span>
               <span className="audit-what">{auditWhat(e)}</span>
