@@ -15,7 +15,25 @@ export interface SecurityScheme {
   in?: 'header' | 'query';
   name?: string;
   defaultCredential?: string;
+  tokenSource?: TokenSourceSpec;
 }
+
+/** Where a bearer scheme gets a temporary token: OAuth 2.0 client credentials or a login request. */
+export type TokenSourceSpec =
+  | { type: 'client-credentials'; tokenUrl: string; clientId: string; clientSecret: string; scope?: string; audience?: string }
+  | {
+      type: 'login';
+      url: string;
+      method?: string;
+      headers?: Array<{ key: string; value: string }>;
+      /** Template rendered over {"config": server.config}. */
+      body?: string;
+      /** GJSON path of the token in the login answer. */
+      tokenPath: string;
+      /** GJSON path of its lifetime in seconds; else expiresInSeconds; else 300. */
+      expiresInPath?: string;
+      expiresInSeconds?: number;
+    };
 
 export interface SecurityRequirement {
   id: string;
@@ -106,6 +124,28 @@ const SECURITY_REQ = {
   properties: { id: { type: 'string', minLength: 1 }, credential: { type: 'string' }, passthrough: { type: 'boolean' } },
 };
 
+/** How a bearer scheme obtains its token instead of holding a static one (gateway extension). */
+const TOKEN_SOURCE = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { enum: ['client-credentials', 'login'] },
+    tokenUrl: { type: 'string', minLength: 1 },
+    clientId: { type: 'string', minLength: 1 },
+    clientSecret: { type: 'string' },
+    scope: { type: 'string' },
+    audience: { type: 'string' },
+    url: { type: 'string', minLength: 1 },
+    method: { enum: ['GET', 'POST', 'PUT', 'get', 'post', 'put'] },
+    headers: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['key', 'value'], properties: { key: { type: 'string' }, value: { type: 'string' } } } },
+    body: { type: 'string' },
+    tokenPath: { type: 'string', minLength: 1 },
+    expiresInPath: { type: 'string' },
+    expiresInSeconds: { type: 'integer', minimum: 1 },
+  },
+};
+
 const argKeywordProps = Object.fromEntries(ARG_SCHEMA_KEYWORDS.map((k) => [k, {}]));
 
 const TOOL_CONFIG_SCHEMA = {
@@ -134,6 +174,7 @@ const TOOL_CONFIG_SCHEMA = {
               in: { enum: ['header', 'query'] },
               name: { type: 'string', minLength: 1 },
               defaultCredential: { type: 'string' },
+              tokenSource: TOKEN_SOURCE,
             },
           },
         },
@@ -397,6 +438,19 @@ export function parseToolConfig(text: string): ToolConfigResult {
   (config.server.securitySchemes ?? []).forEach((s, i) => {
     const p = ['server', 'securitySchemes', i];
     if (s.type === 'http' && !s.scheme) errors.push({ code: 'TOOL_CONFIG_INVALID', message: `security scheme "${s.id}": type http needs scheme basic or bearer`, ...at(p) });
+    if (s.tokenSource && !(s.type === 'http' && s.scheme === 'bearer')) errors.push({ code: 'TOOL_CONFIG_INVALID', message: `security scheme "${s.id}": tokenSource works only with type http, scheme bearer`, ...at([...p, 'tokenSource']) });
+    const ts = s.tokenSource as Record<string, unknown> | undefined;
+    const needs = ts?.type === 'client-credentials' ? ['tokenUrl', 'clientId', 'clientSecret'] : ts?.type === 'login' ? ['url', 'tokenPath'] : [];
+    for (const f of needs) {
+      if (ts && ts[f] === undefined) errors.push({ code: 'TOOL_CONFIG_MISSING_FIELD', message: `security scheme "${s.id}": tokenSource of type ${String(ts.type)} needs "${f}"`, ...at([...p, 'tokenSource']) });
+    }
+    if (s.tokenSource?.type === 'login' && s.tokenSource.body) {
+      try {
+        compileTemplate(s.tokenSource.body, { name: `securityScheme ${s.id}/tokenSource.body` });
+      } catch (err) {
+        errors.push(templateProblem(err, loc, [...p, 'tokenSource', 'body'], `security scheme "${s.id}"`, 'tokenSource.body'));
+      }
+    }
     if (s.type === 'apiKey' && (!s.in || !s.name)) errors.push({ code: 'TOOL_CONFIG_INVALID', message: `security scheme "${s.id}": type apiKey needs "in" (header or query) and "name"`, ...at(p) });
   });
   const checkRef = (req: SecurityRequirement | undefined, path: Array<string | number>, label: string) => {

@@ -46,6 +46,7 @@ function toolYamlSecretPaths(doc: Document): Array<Array<string | number>> {
   const server = js.server ?? {};
   (Array.isArray(server.securitySchemes) ? server.securitySchemes : []).forEach((s: any, i: number) => {
     if (s && typeof s === 'object' && 'defaultCredential' in s) out.push(['server', 'securitySchemes', i, 'defaultCredential']);
+    if (s?.tokenSource && typeof s.tokenSource === 'object' && 'clientSecret' in s.tokenSource) out.push(['server', 'securitySchemes', i, 'tokenSource', 'clientSecret']);
   });
   for (const k of ['defaultDownstreamSecurity', 'defaultUpstreamSecurity']) if (server[k] && 'credential' in server[k]) out.push(['server', k, 'credential']);
   if (server.config && typeof server.config === 'object') {

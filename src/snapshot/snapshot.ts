@@ -5,6 +5,8 @@ import { createDirectProxy } from '../modes/proxy/index.js';
 import { ConsumerDirectory } from '../auth/consumers.js';
 import { compileRestServer, ToolConfigCompileError } from '../modes/rest/compile.js';
 import { RestToolProvider } from '../modes/rest/provider.js';
+import { tokenTarget, type RestServerRuntime } from '../modes/rest/call.js';
+import { BackendTokenSource } from '../auth/backend-tokens.js';
 import { ExternalAgents, ServiceEndpoints, type EndpointSpec } from '../transport/upstream/http-pool.js';
 
 /** A data-plane route to one MCP server, compiled. */
@@ -112,20 +114,22 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
         const compiled = compileRestServer(spec.tools ?? 'server:\n  name: empty\ntools: []\n', spec.name);
         const service = spec.service ? services.get(spec.service) : undefined;
         if (spec.service && !service) throw new Error(`service "${spec.service}" does not exist`);
-        route.provider = new RestToolProvider(
-          {
-            serverName: spec.name,
-            compiled,
-            service: service?.endpoints,
-            allowPrivateNetworks: !!spec.allowPrivateNetworks,
-            timeoutMs: service?.spec.timeoutMs ?? deps.defaultTimeoutMs,
-            maxResponseBytes: deps.maxResponseBytes,
-            external: deps.external,
-            consumerHeader: deps.consumerHeader,
-          },
-          deps.version,
-          spec.description,
-        );
+        const runtime: RestServerRuntime = {
+          serverName: spec.name,
+          compiled,
+          service: service?.endpoints,
+          allowPrivateNetworks: !!spec.allowPrivateNetworks,
+          timeoutMs: service?.spec.timeoutMs ?? deps.defaultTimeoutMs,
+          maxResponseBytes: deps.maxResponseBytes,
+          external: deps.external,
+          consumerHeader: deps.consumerHeader,
+        };
+        const sources = new Map<string, BackendTokenSource>();
+        for (const scheme of compiled.securitySchemes) {
+          if (scheme.tokenSource) sources.set(scheme.id, new BackendTokenSource(scheme.id, scheme.tokenSource, compiled.configJson, tokenTarget(runtime), runtime.timeoutMs));
+        }
+        if (sources.size) runtime.tokenSources = sources;
+        route.provider = new RestToolProvider(runtime, deps.version, spec.description);
       } else if (spec.type === 'direct-proxy') {
         const service = spec.service ? services.get(spec.service) : undefined;
         if (!service) throw new Error(`service "${spec.service}" does not exist`);

@@ -4,6 +4,7 @@ import type { CompiledRestServer, CompiledRestTool } from './compile.js';
 import { coerceArgs, stringifyArg } from './args.js';
 import { literalHostProblem } from '../../transport/upstream/address-policy.js';
 import type { ExternalAgents, ServiceEndpoints } from '../../transport/upstream/http-pool.js';
+import type { BackendTokenSource } from '../../auth/backend-tokens.js';
 
 /** An MCP `tools/call` result. */
 export interface CallToolResult {
@@ -23,6 +24,8 @@ export interface RestServerRuntime {
   external: ExternalAgents;
   /** Header that tells the backend which consumer called (never the consumer's credential). */
   consumerHeader: string;
+  /** Token sources of the server's bearer schemes that fetch their token, by scheme id. */
+  tokenSources?: ReadonlyMap<string, BackendTokenSource>;
 }
 
 export interface RestCallContext {
@@ -82,10 +85,20 @@ function passthroughCredential(tool: CompiledRestTool, ctx: RestCallContext): st
   return undefined;
 }
 
-function applyUpstreamSecurity(tool: CompiledRestTool, url: URL, headers: Array<[string, string]>, passthrough: string | undefined): void {
+/** Adds the backend credential; returns the token when it came from a token source (for 401 retry). */
+async function applyUpstreamSecurity(runtime: RestServerRuntime, tool: CompiledRestTool, url: URL, headers: Array<[string, string]>, passthrough: string | undefined): Promise<string | undefined> {
   const up = tool.upstream;
-  if (!up) return;
-  const credential = passthrough ?? up.credential;
+  if (!up) return undefined;
+  const source = passthrough === undefined ? runtime.tokenSources?.get(up.scheme.id) : undefined;
+  let fromSource: string | undefined;
+  if (source) {
+    try {
+      fromSource = await source.token();
+    } catch (err) {
+      throw new CallFailure(`tool "${tool.name}": ${(err as Error).message}`);
+    }
+  }
+  const credential = fromSource ?? passthrough ?? up.credential;
   if (!credential) throw new CallFailure(`tool "${tool.name}": no credential configured for security scheme "${up.scheme.id}"`);
   const s = up.scheme;
   if (s.type === 'http') {
@@ -101,6 +114,7 @@ function applyUpstreamSecurity(tool: CompiledRestTool, url: URL, headers: Array<
   } else if (s.in === 'query' && s.name) {
     url.searchParams.set(s.name, credential);
   }
+  return fromSource;
 }
 
 /** Substitutes `{name}` placeholders with path-encoded values, so `../` in an argument stays inside its segment. */
@@ -268,13 +282,35 @@ async function execute(runtime: RestServerRuntime, tool: CompiledRestTool, ctx: 
     }
   }
   if (!hasHeader('accept')) headers.push(['accept', '*/*']);
-  applyUpstreamSecurity(tool, url, headers, passthroughCredential(tool, ctx));
   if (ctx.consumer) headers.push([runtime.consumerHeader, ctx.consumer]);
   for (const [k, v] of headers) {
     if (FORBIDDEN_IN_HEADER.test(v) || FORBIDDEN_IN_HEADER.test(k)) {
       throw new CallFailure(`tool "${tool.name}": header "${k}" would contain a line break or NUL; refused`);
     }
   }
+  const passthrough = passthroughCredential(tool, ctx);
+  let { res, responseBody, token } = await send(runtime, tool, ctx, dispatcher, url, headers, body, passthrough);
+  if (res.statusCode === 401 && token) {
+    // The backend refused a fetched token (revoked or expired early): fetch a new one and retry once.
+    runtime.tokenSources?.get(tool.upstream!.scheme.id)?.invalidate(token);
+    ({ res, responseBody, token } = await send(runtime, tool, ctx, dispatcher, url, headers, body, passthrough));
+  }
+  return toResult(tool, res, responseBody, renderCtx);
+}
+
+async function send(
+  runtime: RestServerRuntime,
+  tool: CompiledRestTool,
+  ctx: RestCallContext,
+  dispatcher: Dispatcher,
+  baseUrl: URL,
+  baseHeaders: Array<[string, string]>,
+  body: string | undefined,
+  passthrough: string | undefined,
+): Promise<{ res: Dispatcher.ResponseData; responseBody: Buffer; token?: string }> {
+  const url = new URL(baseUrl);
+  const headers = baseHeaders.slice();
+  const token = await applyUpstreamSecurity(runtime, tool, url, headers, passthrough);
 
   // One controller and one timer per call (AbortSignal.any/timeout are slow and retain memory on Node 20).
   const controller = new AbortController();
@@ -300,6 +336,10 @@ async function execute(runtime: RestServerRuntime, tool: CompiledRestTool, ctx: 
     clearTimeout(timer);
     ctx.signal?.removeEventListener('abort', onCallerGone);
   }
+  return { res, responseBody, token };
+}
+
+function toResult(tool: CompiledRestTool, res: Dispatcher.ResponseData, responseBody: Buffer, renderCtx: RenderContext): CallToolResult {
   const contentType = String(res.headers['content-type'] ?? '');
   if (res.statusCode < 200 || res.statusCode >= 300) {
     const text = responseBody.toString('utf8');
@@ -329,4 +369,20 @@ async function execute(runtime: RestServerRuntime, tool: CompiledRestTool, ctx: 
     }
   }
   return result;
+}
+
+/** Where a token request of this server goes: absolute URLs under the same address policy as tools. */
+export function tokenTarget(runtime: Pick<RestServerRuntime, 'service' | 'allowPrivateNetworks' | 'external' | 'serverName'>) {
+  return (raw: string): { origin: string; path: string; dispatcher: Dispatcher } => {
+    if (/^https?:\/\//i.test(raw)) {
+      const url = new URL(raw);
+      const problem = literalHostProblem(url.hostname, runtime.allowPrivateNetworks);
+      if (problem) throw new Error(`refused to call ${url.host}: ${problem}`);
+      return { origin: url.origin, path: `${url.pathname}${url.search}`, dispatcher: runtime.allowPrivateNetworks ? runtime.external.open : runtime.external.guarded };
+    }
+    const picked = runtime.service?.pick();
+    if (!picked) throw new Error(`the token URL "${raw}" is a path, but MCP server "${runtime.serverName}" has no service endpoint`);
+    const url = new URL(raw.startsWith('/') ? raw : `/${raw}`, picked.origin);
+    return { origin: url.origin, path: `${url.pathname}${url.search}`, dispatcher: picked.dispatcher };
+  };
 }

@@ -53,6 +53,7 @@ export interface CompiledRestServer {
   /** tools/list entries in configuration order, after allowTools. */
   toolList: McpToolEntry[];
   passthroughAuthHeader: boolean;
+  securitySchemes: SecurityScheme[];
 }
 
 export class ToolConfigCompileError extends Error {
@@ -144,5 +145,6 @@ export function compileRestConfig(config: ToolConfig): CompiledRestServer {
     tools,
     toolList,
     passthroughAuthHeader: !!config.server.passthroughAuthHeader,
+    securitySchemes: config.server.securitySchemes ?? [],
   };
 }
