@@ -510,6 +510,63 @@ describe('console against the gateway', () => {
     }
   });
 
+  it.skipIf(!caps.create)('registry and service forms store the shapes of the contract', async () => {
+    const page = await signIn();
+    const get = async (kind: string, name: string) => (await (await admin(gw!, 'GET', `/${kind}/${name}`)).json()) as Record<string, unknown>;
+    try {
+      await go(page, '#/registries');
+      await page.getByRole('button', { name: 'Add registry' }).click();
+      await page.getByLabel('Name', { exact: true }).fill('main');
+      await page.getByLabel('Address').fill('http://127.0.0.1:9');
+      await page.getByLabel('Username').fill('nacos');
+      await page.getByLabel('Password').fill('registry-secret');
+      await page.getByLabel('Also import the MCP servers').check();
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.locator('tr[data-name="main"]').waitFor();
+      expect(await get('registries', 'main')).toMatchObject({ name: 'main', type: 'nacos', address: 'http://127.0.0.1:9', username: 'nacos', password: '****', namespace: 'public', pollIntervalMs: 5000, mcpRegistry: true });
+
+      // Editing without retyping the password keeps the stored one.
+      await page.locator('tr[data-name="main"]').getByRole('button', { name: 'Edit' }).click();
+      await page.getByLabel('Namespace').fill('dev');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(async () => (await get('registries', 'main')).namespace).toBe('dev');
+      expect((await get('registries', 'main')).password).toBe('****');
+
+      await go(page, '#/services');
+      const addService = async (fill: () => Promise<void>, name: string) => {
+        await page.getByRole('button', { name: 'Add service' }).click();
+        await page.getByLabel('Name', { exact: true }).fill(name);
+        await fill();
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.locator(`tr[data-name="${name}"]`).waitFor();
+      };
+      await addService(async () => {
+        await page.getByLabel('Source').selectOption('nacos');
+        await page.getByLabel('Registry').selectOption('main');
+        await page.getByLabel('Service name in Nacos').fill('orders');
+      }, 'orders');
+      expect(await get('services', 'orders')).toMatchObject({ protocol: 'http', nacos: { registry: 'main', service: 'orders', group: 'DEFAULT_GROUP', namespace: 'public' } });
+      await addService(async () => {
+        await page.getByLabel('Protocol').selectOption('https');
+        await page.getByLabel('Source').selectOption('dns');
+        await page.getByLabel('DNS name and port').fill('localhost:8443');
+      }, 'by-dns');
+      expect(await get('services', 'by-dns')).toMatchObject({ protocol: 'https', dns: 'localhost:8443' });
+      await addService(async () => {
+        await page.getByLabel('Protocol').selectOption('stdio');
+        await page.getByLabel('Command').fill('node');
+        await page.getByLabel('Arguments').fill('server.js\n--verbose');
+        await page.getByLabel('Environment').fill('LOG_LEVEL=debug');
+      }, 'local-mcp');
+      const stdio = await get('services', 'local-mcp');
+      expect(stdio).toMatchObject({ protocol: 'stdio', command: 'node', args: ['server.js', '--verbose'], mode: 'per-session' });
+      expect(stdio.env).toEqual({ LOG_LEVEL: '****' });
+      await saveScreen(page, 'services-filled', 'desktop');
+    } finally {
+      await page.close();
+    }
+  });
+
   describe('every page at both widths', () => {
     const PAGES: Array<{ name: string; hash: string; ready: string; publish?: boolean }> = [
       { name: 'overview', hash: '#/', ready: 'h1:has-text("Overview")', publish: true },
