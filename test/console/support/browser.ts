@@ -37,12 +37,18 @@ export function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
 }
 
-/** Saves a full-page screenshot as test/artifacts/screens/NAME-VIEWPORT.png; `publish` also copies it to docs/screens. */
+// Copying into docs/screens changes tracked files, so an ordinary test run leaves them alone.
+const PUBLISH = process.env.MCPGW_PUBLISH_SCREENS === '1';
+
+/**
+ * Saves a full-page screenshot as test/artifacts/screens/NAME-VIEWPORT.png; with `publish` and
+ * MCPGW_PUBLISH_SCREENS=1 it is also copied to docs/screens for the README.
+ */
 export async function saveScreen(page: Page, name: string, viewport: ViewportName, publish = false): Promise<string> {
   mkdirSync(SCREENS_DIR, { recursive: true });
   const file = join(SCREENS_DIR, `${name}-${viewport}.png`);
   await page.screenshot({ path: file, fullPage: true });
-  if (publish) {
+  if (publish && PUBLISH) {
     mkdirSync(DOC_SCREENS_DIR, { recursive: true });
     copyFileSync(file, join(DOC_SCREENS_DIR, `${name}-${viewport}.png`));
   }
