@@ -49,24 +49,28 @@ function isTitleSeparator(c: string): boolean {
   return isGoSpace(c);
 }
 
-/** xstrings.ToCamelCase as Sprig v3 calls it (upper camel case). */
+const isConn = (c: string): boolean => c === '-' || c === '_' || isGoSpace(c);
+const isUpper = (c: string): boolean => c !== c.toLowerCase() && c === c.toUpperCase();
+
+/** xstrings.ToPascalCase (Sprig v3's camelcase): words joined, each capitalised, runs of capitals lowered. */
 function camelCase(s: string): string {
-  const isConn = (c: string): boolean => c === '-' || c === '_' || isGoSpace(c);
   const rs = [...s];
   if (rs.length === 0) return '';
   let out = '';
   let i = 0;
   let r0 = '';
-  for (; i < rs.length; i++) {
-    r0 = rs[i];
+  let firstUpper = false;
+  for (; i < rs.length; ) {
+    r0 = rs[i++];
     if (!isConn(r0)) {
+      firstUpper = isUpper(r0);
       r0 = r0.toUpperCase();
-      i++;
       break;
     }
     out += r0;
   }
-  if (i >= rs.length && isConn(r0)) return out;
+  // A string of one rune (or only connectors) ends here; xstrings writes the last rune once more.
+  if (i >= rs.length) return out + r0;
   for (; i < rs.length; i++) {
     const r1 = r0;
     r0 = rs[i];
@@ -74,20 +78,139 @@ function camelCase(s: string): string {
       out += r1;
       continue;
     }
-    if (isConn(r1)) r0 = r0.toUpperCase();
-    else out += r1;
+    if (isConn(r1)) {
+      firstUpper = isUpper(r0);
+      r0 = r0.toUpperCase();
+    } else {
+      if (firstUpper) {
+        if (isUpper(r0)) r0 = r0.toLowerCase();
+        else firstUpper = false;
+      }
+      out += r1;
+    }
   }
   return out + r0;
 }
 
-/** Splits an identifier into lower-case words (xstrings snake/kebab case, simplified number handling). */
-function words(s: string): string[] {
-  const out: string[] = [];
-  const parts = s.split(/[\s_-]+/u).filter((p) => p.length > 0);
-  for (const p of parts) {
-    const m = p.match(/\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+\d*|\p{Lu}+\d*|\d+\p{Ll}*|[^\p{L}\d]+|\p{L}+/gu) ?? [p];
-    for (const w of m) out.push(w.toLowerCase());
+const enum Word {
+  Invalid,
+  Number,
+  Upper,
+  Alphabet,
+  Connector,
+  Punct,
+  Other,
+}
+
+const PUNCT = /^\p{P}$/u;
+const NUMBER = /^\p{N}$/u;
+const LETTER = /^\p{L}$/u;
+/** xstrings' isAlphabet: a letter that is not a CJK ideograph. */
+function isAlphabet(c: string): boolean {
+  if (!LETTER.test(c)) return false;
+  const cp = c.codePointAt(0)!;
+  return !((cp >= 0x4e00 && cp <= 0x9fcc) || (cp >= 0x3400 && cp <= 0x4d85) || (cp >= 0x20000 && cp <= 0x2b81d) || (cp >= 0xf900 && cp <= 0xfad9));
+}
+
+/** xstrings' nextWord: classifies and returns the next word (as rune count) of rs from i. */
+function nextWord(rs: string[], i: number): [Word, number] {
+  const n = rs.length;
+  if (i >= n) return [Word.Invalid, i];
+  const r = rs[i];
+  let j = i + 1;
+  if (isConn(r)) {
+    while (j < n && isConn(rs[j])) j++;
+    return [Word.Connector, j];
   }
+  if (PUNCT.test(r)) {
+    while (j < n && PUNCT.test(rs[j])) j++;
+    return [Word.Punct, j];
+  }
+  if (isUpper(r)) {
+    if (j < n && isUpper(rs[j])) {
+      while (j < n && isUpper(rs[j])) j++;
+      // "HTTPServer": the last capital starts the next word.
+      if (j < n && isAlphabet(rs[j])) j--;
+    } else if (j < n && isAlphabet(rs[j])) {
+      while (j < n && isAlphabet(rs[j]) && !isUpper(rs[j])) j++;
+    }
+    return [Word.Upper, j];
+  }
+  if (isAlphabet(r)) {
+    while (j < n && isAlphabet(rs[j]) && !isUpper(rs[j])) j++;
+    return [Word.Alphabet, j];
+  }
+  if (NUMBER.test(r)) {
+    while (j < n && NUMBER.test(rs[j])) j++;
+    return [Word.Number, j];
+  }
+  while (j < n && !isConn(rs[j]) && !isAlphabet(rs[j]) && !NUMBER.test(rs[j]) && !PUNCT.test(rs[j])) j++;
+  return [Word.Other, j];
+}
+
+/** xstrings' camelCaseToLowerCase (ToSnakeCase / ToKebabCase). */
+function toLowerWords(s: string, connector: string): string {
+  const rs = [...s];
+  if (rs.length === 0) return '';
+  let out = '';
+  const lower = (wt: Word, a: number, b: number): void => {
+    const word = rs.slice(a, b);
+    if (wt !== Word.Upper && wt !== Word.Connector) {
+      out += word.join('');
+      return;
+    }
+    for (const c of word) out += isConn(c) ? connector : c.toLowerCase();
+  };
+  let start = 0;
+  let [wt, end] = nextWord(rs, 0);
+  while (end < rs.length) {
+    if (wt !== Word.Connector) lower(wt, start, end);
+    const prev = wt;
+    const lastStart = start;
+    const lastEnd = end;
+    start = end;
+    [wt, end] = nextWord(rs, start);
+    switch (prev) {
+      case Word.Number:
+        while (wt === Word.Alphabet || wt === Word.Number) {
+          lower(wt, start, end);
+          start = end;
+          [wt, end] = nextWord(rs, start);
+        }
+        if (wt !== Word.Invalid && wt !== Word.Punct && wt !== Word.Connector) out += connector;
+        break;
+      case Word.Connector:
+        lower(prev, lastStart, lastEnd);
+        break;
+      case Word.Punct:
+        break;
+      default: {
+        if (wt !== Word.Number) {
+          if (wt !== Word.Connector && wt !== Word.Punct) out += connector;
+          break;
+        }
+        if (end >= rs.length) break;
+        const numStart = start;
+        const numEnd = end;
+        start = end;
+        [wt, end] = nextWord(rs, start);
+        if (wt !== Word.Alphabet) {
+          lower(Word.Number, numStart, numEnd);
+          if (wt !== Word.Connector && wt !== Word.Punct) out += connector;
+          break;
+        }
+        out += connector;
+        lower(Word.Number, numStart, numEnd);
+        while (wt === Word.Alphabet || wt === Word.Number) {
+          lower(wt, start, end);
+          start = end;
+          [wt, end] = nextWord(rs, start);
+        }
+        if (wt !== Word.Invalid && wt !== Word.Connector && wt !== Word.Punct) out += connector;
+      }
+    }
+  }
+  lower(wt, start, end);
   return out;
 }
 
@@ -201,8 +324,8 @@ export function registerStrings(def: Define): void {
     }
     return c.join('');
   });
-  s1('snakecase', (s) => words(s).join('_'));
-  s1('kebabcase', (s) => words(s).join('-'));
+  s1('snakecase', (s) => toLowerWords(s, '_'));
+  s1('kebabcase', (s) => toLowerWords(s, '-'));
   s1('camelcase', camelCase);
 
   def('substr', 3, 3, 'string', ([a, b, c]) => {
