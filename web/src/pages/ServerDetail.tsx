@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useSession } from '../session.js';
 import { useLoad } from '../hooks.js';
 import { ErrorBanner, Loading, Switch } from '../components/form.js';
@@ -25,6 +25,24 @@ const TABS: Array<{ id: string; label: string; only?: McpServer['type'][] }> = [
   { id: 'try', label: 'Try it' },
   { id: 'settings', label: 'Settings', only: ['http-to-mcp', 'direct-proxy'] },
 ];
+
+/** The section tabs; on a narrow screen the strip scrolls so the current tab is in view. */
+function TabStrip({ server, tabs, current }: { server: string; tabs: Array<{ id: string; label: string }>; current: string }) {
+  const nav = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const active = nav.current?.querySelector<HTMLElement>('a.active');
+    if (nav.current && active) nav.current.scrollLeft = active.offsetLeft - (nav.current.clientWidth - active.offsetWidth) / 2;
+  }, [current]);
+  return (
+    <nav className="tabs" aria-label="Server sections" ref={nav}>
+      {tabs.map((t) => (
+        <a key={t.id} href={href('mcp-servers', server, t.id)} className={t.id === current ? 'active' : ''} aria-current={t.id === current ? 'page' : undefined}>
+          {t.label}
+        </a>
+      ))}
+    </nav>
+  );
+}
 
 export function ServerDetail({ name, tab, sub }: { name: string; tab: string; sub?: string }) {
   const { api } = useSession();
@@ -90,13 +108,7 @@ export function ServerDetail({ name, tab, sub }: { name: string; tab: string; su
         </div>
       </div>
       <ErrorBanner error={toggleError} />
-      <nav className="tabs" aria-label="Server sections">
-        {tabs.map((t) => (
-          <a key={t.id} href={href('mcp-servers', s.name, t.id)} className={t.id === current ? 'active' : ''} aria-current={t.id === current ? 'page' : undefined}>
-            {t.label}
-          </a>
-        ))}
-      </nav>
+      <TabStrip server={s.name} tabs={tabs} current={current} />
       <div className="tab-body">
         {current === 'overview' && <ConnectTab server={s} />}
         {current === 'tools' && <ToolsTab server={s} />}
