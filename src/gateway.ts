@@ -76,10 +76,11 @@ export class Gateway {
   private heartbeat?: NodeJS.Timeout;
   private ready = false;
   private readonly startedAt = new Date().toISOString();
-  private authenticator: Authenticator = consumerAuthenticator(() => this.current);
+  private authenticator!: Authenticator;
 
   constructor(private readonly opts: GatewayOptions) {
     this.settings = opts.settings;
+    this.authenticator = consumerAuthenticator(() => this.current, opts.settings.publicUrl);
     this.log = opts.log ?? createLogger(opts.settings.logLevel);
   }
 
@@ -123,7 +124,7 @@ export class Gateway {
         authenticate: (route, req, res) => this.authenticator(route, req, res),
         metrics: this.metrics,
       },
-      { allowedOrigins: s.allowedOrigins },
+      { allowedOrigins: s.allowedOrigins, publicUrl: s.publicUrl },
     );
     this.admin = await buildAdminApi({
       resources: this.resources,
@@ -201,7 +202,7 @@ export class Gateway {
         external: this.external,
         maxResponseBytes: this.settings.maxResponseBytes,
         defaultTimeoutMs: 30_000,
-        consumerHeader: 'x-mcp-consumer',
+        consumerHeader: this.settings.consumerHeader,
       },
     );
     const previous = this.current;

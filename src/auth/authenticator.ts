@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Snapshot, ServerRoute } from '../snapshot/snapshot.js';
 import { sendRpcError } from '../transport/http-io.js';
 import { presentedCredential } from './consumers.js';
+import { baseUrlOf, checkAccessToken, metadataUrl } from './oauth.js';
 import type { Authenticator } from '../transport/context.js';
 
 const GW_UNAUTHORIZED = -32001;
@@ -16,8 +17,9 @@ function challenge(error: string, description: string): string {
  * credential (401 with WWW-Authenticate otherwise) and, when allowedConsumers is set, one listed
  * there (403 otherwise). Runs before any session is made, and again on every later request.
  */
-export function consumerAuthenticator(snapshot: () => Snapshot): Authenticator {
+export function consumerAuthenticator(snapshot: () => Snapshot, publicUrl?: string): Authenticator {
   return async (route: ServerRoute, req: IncomingMessage, res: ServerResponse) => {
+    if (route.spec.oauth && route.spec.oauth.enabled !== false) return oauthCheck(route, req, res, snapshot, publicUrl);
     const auth = route.spec.consumerAuth;
     if (!auth?.enabled) return { ok: true };
     const url = req.url ?? '';
@@ -43,4 +45,22 @@ export function consumerAuthenticator(snapshot: () => Snapshot): Authenticator {
     }
     return { ok: true, consumer: found.consumer };
   };
+}
+
+/** MCP authorization (2025-06-18+): the gateway as resource server for this MCP server. */
+async function oauthCheck(route: ServerRoute, req: IncomingMessage, res: ServerResponse, snapshot: () => Snapshot, publicUrl: string | undefined): Promise<{ ok: true; consumer?: string } | { ok: false }> {
+  const base = baseUrlOf(req, publicUrl);
+  const auth = req.headers.authorization;
+  const token = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() : undefined;
+  const result = await checkAccessToken(route.spec, token, base);
+  if (result.ok) {
+    // A token whose issuer and subject match a configured JWT consumer acts as that consumer.
+    const consumer = snapshot().consumerDirectory.consumerForClaims(result.claims);
+    return { ok: true, consumer };
+  }
+  const scope = route.spec.oauth?.scopes?.length ? `, scope="${route.spec.oauth.scopes.join(' ')}"` : '';
+  const header = `Bearer resource_metadata="${metadataUrl(base, route.name)}"${scope}${token ? `, error="${result.error}", error_description="${result.description.replace(/"/g, "'")}"` : ''}`;
+  const code = result.error === 'insufficient_scope' ? 'INSUFFICIENT_SCOPE' : token ? 'INVALID_TOKEN' : 'UNAUTHENTICATED';
+  sendRpcError(res, result.status, result.status === 403 ? GW_FORBIDDEN : GW_UNAUTHORIZED, code, `MCP server "${route.name}": ${result.description}`, null, { 'www-authenticate': header });
+  return { ok: false };
 }

@@ -32,7 +32,7 @@ function keyHash(key: string): string {
 /** JWKS fetchers are cached across snapshots so keys are not refetched on every change. */
 const jwksCache = new Map<string, JWTVerifyGetKey>();
 
-function jwksFor(url: string): JWTVerifyGetKey {
+export function jwksFor(url: string): JWTVerifyGetKey {
   let set = jwksCache.get(url);
   if (!set) {
     set = createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, cacheMaxAge: 600_000, timeoutDuration: 5_000 });
@@ -75,6 +75,15 @@ export class ConsumerDirectory {
 
   get hasJwt(): boolean {
     return this.jwtByIssuer.size > 0;
+  }
+
+  /** The configured JWT consumer whose issuer (and subject rule) verified claims match, if any. */
+  consumerForClaims(claims: JWTPayload): string | undefined {
+    const rules = typeof claims.iss === 'string' ? this.jwtByIssuer.get(claims.iss) : undefined;
+    for (const rule of rules ?? []) {
+      if (rule.subject === undefined || String(claims[rule.claim]) === rule.subject) return rule.consumer;
+    }
+    return undefined;
   }
 
   /** Finds the consumer a credential belongs to. */

@@ -51,6 +51,7 @@ export interface McpServerSpec {
   toolset?: Array<{ server: string; tool: string; name?: string }>;
   consumerAuth?: { enabled?: boolean; allowedConsumers?: string[]; allowedTools?: Record<string, string[]> };
   rateLimits?: RateLimitRule[];
+  oauth?: { enabled?: boolean; authorizationServers: string[]; issuer?: string; jwksUrl: string; scopes?: string[]; audience?: string };
 }
 
 export interface ConsumerCredential {

@@ -136,6 +136,20 @@ export const mcpServerSchema = {
       },
     },
     rateLimits: { type: 'array', maxItems: 64, items: RATE_LIMIT },
+    oauth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['authorizationServers', 'jwksUrl'],
+      description: 'MCP authorization: the gateway is an OAuth 2.0 resource server for this MCP server',
+      properties: {
+        enabled: { type: 'boolean' },
+        authorizationServers: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^https?://' } },
+        issuer: { type: 'string', description: 'expected iss (default: the first authorization server)' },
+        jwksUrl: { type: 'string', pattern: '^https?://' },
+        scopes: { type: 'array', items: { type: 'string', pattern: '^[!#-\\[\\]-~]+$' }, description: 'scopes every token must carry' },
+        audience: { type: 'string', description: 'expected aud (default: the server\'s canonical URL)' },
+      },
+    },
   },
 } as const;
 

@@ -27,6 +27,10 @@ export interface Settings {
   allowedOrigins: string[];
   /** Seed the example `time` server into an empty store. */
   seed: boolean;
+  /** The data plane's public base URL (canonical MCP server URLs); derived from each request when unset. */
+  publicUrl?: string;
+  /** Header that tells backends which consumer called. */
+  consumerHeader: string;
 }
 
 export interface SettingSpec {
@@ -57,6 +61,8 @@ export const SETTING_SPECS: SettingSpec[] = [
   { key: 'maxSessions', env: 'MCPGW_MAX_SESSIONS', flag: 'max-sessions', kind: 'int', default: '100000', description: 'most client sessions held at once' },
   { key: 'keepAliveMs', env: 'MCPGW_KEEPALIVE_MS', flag: 'keepalive-ms', kind: 'int', default: '15000', description: 'SSE keep-alive comment interval' },
   { key: 'allowedOrigins', env: 'MCPGW_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', default: '', description: 'comma-separated extra origins allowed on the data plane' },
+  { key: 'publicUrl', env: 'MCPGW_PUBLIC_URL', flag: 'public-url', kind: 'string', description: 'public base URL of the data plane, for canonical MCP server URLs (OAuth audience, metadata)' },
+  { key: 'consumerHeader', env: 'MCPGW_CONSUMER_HEADER', flag: 'consumer-header', kind: 'string', default: 'x-mcp-consumer', description: 'header naming the calling consumer on backend requests' },
   { key: 'seed', env: 'MCPGW_SEED', flag: 'seed', kind: 'bool', default: 'true', description: 'seed the example "time" server into an empty store' },
 ];
 

@@ -5,8 +5,10 @@ import { streamableDelete, streamableGet, streamablePost } from './streamable.js
 import { sseMessage, sseOpen } from './sse.js';
 import type { RoutedRequest, TransportContext } from './context.js';
 import type { ServerRoute } from '../snapshot/snapshot.js';
+import { baseUrlOf, METADATA_PREFIX, protectedResourceMetadata } from '../auth/oauth.js';
 
 const PREFIX = '/mcp-servers/';
+const METADATA_PATH = `${METADATA_PREFIX}/mcp-servers/`;
 const CORS_ALLOW_HEADERS = 'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id, x-api-key';
 const CORS_EXPOSE_HEADERS = 'mcp-session-id, mcp-protocol-version, www-authenticate';
 
@@ -29,6 +31,7 @@ function domainMatches(domains: string[], hostHeader: string): boolean {
 
 export interface DataPlaneOptions {
   allowedOrigins: string[];
+  publicUrl?: string;
 }
 
 /** The client-facing listener: routes /mcp-servers/{name}… to the transports; serves health. */
@@ -39,7 +42,7 @@ export class DataPlane {
 
   constructor(
     private readonly ctx: TransportContext,
-    opts: DataPlaneOptions,
+    private readonly opts: DataPlaneOptions,
   ) {
     this.allowedOrigins = new Set(opts.allowedOrigins.map((o) => o.toLowerCase()));
     this.server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, (req, res) => {
@@ -74,6 +77,7 @@ export class DataPlane {
     const path = q === -1 ? url : url.slice(0, q);
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') return sendJson(res, this.ready ? 200 : 503, { status: this.ready ? 'ready' : 'starting' });
+    if (path.startsWith(METADATA_PATH)) return this.resourceMetadata(req, res, path.slice(METADATA_PATH.length));
     if (!path.startsWith(PREFIX)) return sendRpcError(res, 404, JSONRPC_INVALID_REQUEST, 'ROUTE_NOT_FOUND', `Not found: ${path}; MCP servers are served under ${PREFIX}{name}`);
 
     const afterPrefix = path.slice(PREFIX.length);
@@ -131,6 +135,22 @@ export class DataPlane {
       }
     }
     return sendRpcError(res, 404, JSONRPC_INVALID_REQUEST, 'ROUTE_NOT_FOUND', `Not found: ${path}`);
+  }
+
+  /** RFC 9728 metadata of a server that has OAuth on (404 for any other). */
+  private resourceMetadata(req: IncomingMessage, res: ServerResponse, rawName: string): void {
+    let name: string;
+    try {
+      name = decodeURIComponent(rawName);
+    } catch {
+      return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'BAD_PATH', 'Bad Request: malformed path');
+    }
+    const route = this.ctx.snapshot().servers.get(name);
+    if (!route || !route.spec.oauth || route.spec.oauth.enabled === false) {
+      return sendRpcError(res, 404, -32001, 'SERVER_NOT_FOUND', `MCP server "${name}" has no OAuth protected resource metadata`);
+    }
+    res.setHeader('access-control-allow-origin', '*');
+    sendJson(res, 200, protectedResourceMetadata(route.spec, baseUrlOf(req, this.opts.publicUrl)));
   }
 
   listen(port: number, host: string): Promise<number> {

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TransportContext } from './context.js';
 import type { ServerRoute } from '../snapshot/snapshot.js';
 import { sendRpcError } from './http-io.js';
 import { boundedLabel, methodLabel, type GatewayMetrics } from '../observe/metrics.js';
@@ -90,19 +89,16 @@ export function invalidBatchItem(id: JsonRpcResponse['id'], reason: string): Jso
   return errorResponse(id, JSONRPC_INVALID_REQUEST, `Invalid Request: ${reason}`);
 }
 
-/**
- * Re-checks the caller on a request within an existing session: with consumer auth on, the
- * credential must still be valid and belong to the session's consumer. Answers refusals itself.
- */
-export async function reauthenticate(ctx: TransportContext, route: ServerRoute, session: Session, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  if (!route.spec.consumerAuth?.enabled) return true;
-  const auth = await ctx.authenticate(route, req, res);
-  if (!auth.ok) return false;
-  if (auth.consumer !== session.consumer) {
-    sendRpcError(res, 403, GW_FORBIDDEN, 'SESSION_CONSUMER_MISMATCH', 'Forbidden: this session belongs to another consumer');
-    return false;
-  }
-  return true;
+/** True when the server checks who calls (consumer auth or OAuth). */
+export function requiresAuth(route: ServerRoute): boolean {
+  return !!route.spec.consumerAuth?.enabled || (!!route.spec.oauth && route.spec.oauth.enabled !== false);
+}
+
+/** With auth on, a session may only be used by the consumer that opened it; answers the refusal itself. */
+export function sameCaller(route: ServerRoute, session: Session, consumer: string | undefined, res: ServerResponse): boolean {
+  if (!requiresAuth(route) || consumer === session.consumer) return true;
+  sendRpcError(res, 403, GW_FORBIDDEN, 'SESSION_CONSUMER_MISMATCH', 'Forbidden: this session belongs to another consumer');
+  return false;
 }
 
 function record(metrics: GatewayMetrics, provider: ToolProvider, session: Session, msg: JsonRpcRequest, response: JsonRpcResponse | undefined, started: bigint): void {

@@ -1,7 +1,7 @@
 import { parseBody, JSONRPC_INVALID_REQUEST, type JsonRpcMessage, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SessionLimitError, type Session } from '../protocol/session.js';
 import { BodyTooLargeError, readBody, sendJson, sendRpcError, SSE_HEADERS, sseEvent } from './http-io.js';
-import { handleHostedMessage, invalidBatchItem, reauthenticate } from './hosted-session.js';
+import { handleHostedMessage, invalidBatchItem, sameCaller } from './hosted-session.js';
 import type { RoutedRequest, TransportContext } from './context.js';
 
 function hasCredential(req: import('node:http').IncomingMessage): boolean {
@@ -55,7 +55,10 @@ export async function sseMessage(ctx: TransportContext, r: RoutedRequest): Promi
   }
   // The legacy transport's message URL carries no credential of its own: the session id, bound to
   // the consumer at stream open, authorizes it; a credential that is sent must still match.
-  if (hasCredential(req) && !(await reauthenticate(ctx, route, session, req, res))) return;
+  if (hasCredential(req)) {
+    const auth = await ctx.authenticate(route, req, res);
+    if (!auth.ok || !sameCaller(route, session, auth.consumer, res)) return;
+  }
   let text: string;
   try {
     text = await readBody(req, ctx.maxBodyBytes);

@@ -2,7 +2,7 @@ import { parseBody, JSONRPC_INVALID_REQUEST, isRequest, type JsonRpcMessage, typ
 import { allowsBatch, isSupportedVersion, DEFAULT_HTTP_VERSION, SUPPORTED_VERSIONS } from '../protocol/versions.js';
 import { SessionLimitError, type Session } from '../protocol/session.js';
 import { accepts, BodyTooLargeError, readBody, sendJson, sendRpcError, SSE_HEADERS } from './http-io.js';
-import { handleHostedMessage, invalidBatchItem, reauthenticate } from './hosted-session.js';
+import { handleHostedMessage, invalidBatchItem, sameCaller } from './hosted-session.js';
 import type { RoutedRequest, TransportContext } from './context.js';
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -53,6 +53,9 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
     return;
   }
   if (versionProblem(r)) return;
+  // Who calls is settled before the body is read or any session is looked at.
+  const auth = await ctx.authenticate(route, req, res);
+  if (!auth.ok) return;
   let text: string;
   try {
     text = await readBody(req, ctx.maxBodyBytes);
@@ -75,8 +78,6 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
       sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'INVALID_REQUEST', 'Invalid Request: initialize must not be part of a batch');
       return;
     }
-    const auth = await ctx.authenticate(route, req, res);
-    if (!auth.ok) return;
     try {
       session = ctx.sessions.create({ server: route.name, transport: 'streamable-http', protocolVersion: DEFAULT_HTTP_VERSION, consumer: auth.consumer });
     } catch (err) {
@@ -87,7 +88,7 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
   } else {
     session = requireSession(ctx, r);
     if (!session) return;
-    if (!(await reauthenticate(ctx, route, session, req, res))) return;
+    if (!sameCaller(route, session, auth.consumer, res)) return;
     if (parsed.kind === 'batch' && !allowsBatch(session.protocolVersion)) {
       sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'BATCH_NOT_SUPPORTED', `Invalid Request: JSON-RPC batches are not allowed in protocol version ${session.protocolVersion}`);
       return;
@@ -131,9 +132,11 @@ export async function streamableGet(ctx: TransportContext, r: RoutedRequest): Pr
     return;
   }
   if (versionProblem(r)) return;
+  const auth = await ctx.authenticate(r.route, r.req, r.res);
+  if (!auth.ok) return;
   const session = requireSession(ctx, r);
   if (!session) return;
-  if (!(await reauthenticate(ctx, r.route, session, r.req, r.res))) return;
+  if (!sameCaller(r.route, session, auth.consumer, r.res)) return;
   if (session.push) {
     sendRpcError(r.res, 409, JSONRPC_INVALID_REQUEST, 'STREAM_EXISTS', 'Conflict: this session already has a GET stream open');
     return;
@@ -163,9 +166,11 @@ export async function streamableGet(ctx: TransportContext, r: RoutedRequest): Pr
 /** DELETE /mcp-servers/{name}: the client ends its session. */
 export async function streamableDelete(ctx: TransportContext, r: RoutedRequest): Promise<void> {
   if (versionProblem(r)) return;
+  const auth = await ctx.authenticate(r.route, r.req, r.res);
+  if (!auth.ok) return;
   const session = requireSession(ctx, r);
   if (!session) return;
-  if (!(await reauthenticate(ctx, r.route, session, r.req, r.res))) return;
+  if (!sameCaller(r.route, session, auth.consumer, r.res)) return;
   ctx.sessions.end(session.id);
   r.res.writeHead(200, { 'content-length': '0' }).end();
 }
