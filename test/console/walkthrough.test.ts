@@ -567,6 +567,36 @@ describe('console against the gateway', () => {
     }
   });
 
+  it.skipIf(!caps.create)('the list switch disables a server, Delete removes one, and the phone menu navigates', async () => {
+    const tools = PET_TOOLS('switchy');
+    expect((await admin(gw!, 'POST', '/mcp-servers', { name: 'switchy', type: 'http-to-mcp', description: 'Toggled from the list', tools })).status).toBe(201);
+    expect((await admin(gw!, 'POST', '/mcp-servers', { name: 'doomed', type: 'http-to-mcp', description: 'Deleted from its page', tools: PET_TOOLS('doomed') })).status).toBe(201);
+    const page = await signIn('phone');
+    try {
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'MCP servers' }).click();
+      await page.getByRole('heading', { name: 'MCP servers' }).waitFor();
+      expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(false);
+
+      const card = page.locator('[data-server="switchy"]');
+      await card.getByRole('switch').uncheck({ force: true });
+      await expect.poll(async () => ((await (await admin(gw!, 'GET', '/mcp-servers/switchy')).json()) as { enabled?: boolean }).enabled).toBe(false);
+      await expect.poll(() => card.getByRole('switch').isChecked()).toBe(false);
+      const stored = (await (await admin(gw!, 'GET', '/mcp-servers/switchy')).json()) as { tools?: string; description?: string };
+      // The toggle changes nothing else.
+      expect(stored).toMatchObject({ tools, description: 'Toggled from the list' });
+
+      page.once('dialog', (d) => void d.accept());
+      await go(page, '#/mcp-servers/doomed/overview');
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await page.waitForURL(/#\/mcp-servers$/);
+      expect((await admin(gw!, 'GET', '/mcp-servers/doomed')).status).toBe(404);
+      await expect.poll(() => page.locator('[data-server="doomed"]').count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
   describe('every page at both widths', () => {
     const PAGES: Array<{ name: string; hash: string; ready: string; publish?: boolean }> = [
       { name: 'overview', hash: '#/', ready: 'h1:has-text("Overview")', publish: true },

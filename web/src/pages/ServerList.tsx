@@ -27,15 +27,18 @@ function ServerCard({ server, onChanged }: { server: McpServer; onChanged: () =>
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
-  const enabled = server.enabled !== false;
+  // Shown at once and put back if the API refuses the change.
+  const [enabled, setEnabled] = useState(server.enabled !== false);
   const toggle = async (value: boolean) => {
     setBusy(true);
     setError(null);
+    setEnabled(value);
     try {
       await api.put('mcp-servers', server.name, { ...server, enabled: value });
       setVersion((v) => v + 1);
       onChanged();
     } catch (err) {
+      setEnabled(!value);
       setError(err);
     } finally {
       setBusy(false);
