@@ -40,6 +40,9 @@ function callTypeError(v: Value, want: string): FuncError {
 export function argString(v: Value): string {
   if (typeof v === 'string') return v;
   if (v instanceof JsonNode) return v.raw;
+  // Lists, dicts and times reach the fork as their fmt.Sprint text, which string parameters accept.
+  if (Array.isArray(v) || v instanceof Map || v instanceof GoTime) return displayString(v);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
   throw callTypeError(v, 'string');
 }
 

@@ -6,6 +6,12 @@ import { goQuote, type Value } from '../value.js';
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 
+/** strings.Repeat panics on a negative count; Sprig lets that surface as an error. */
+function nonNegative(n: number): number {
+  if (n < 0) throw new FuncError('strings: negative Repeat count');
+  return n;
+}
+
 /** Go's strings.TrimSpace whitespace (unicode.IsSpace). */
 const GO_SPACE = '\t\n\v\f\r \u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u2028\u2029\u202F\u205F\u3000';
 const isGoSpace = (c: string): boolean => GO_SPACE.includes(c);
@@ -384,13 +390,13 @@ export function registerStrings(def: Define): void {
   );
   def('cat', 0, Infinity, 'string', (args) => args.filter((a) => a !== null).map(strval).join(' '));
   def('indent', 2, 2, 'string', ([n, s], cx) => {
-    const pad = ' '.repeat(Math.max(0, argInt(n)));
+    const pad = ' '.repeat(nonNegative(argInt(n)));
     const str = argString(s);
     cx.reserve(str.length + pad.length * (1 + (str.match(/\n/g)?.length ?? 0)));
     return pad + str.replace(/\n/g, '\n' + pad);
   });
   def('nindent', 2, 2, 'string', ([n, s], cx) => {
-    const pad = ' '.repeat(Math.max(0, argInt(n)));
+    const pad = ' '.repeat(nonNegative(argInt(n)));
     const str = argString(s);
     cx.reserve(str.length + pad.length * (1 + (str.match(/\n/g)?.length ?? 0)));
     return '\n' + pad + str.replace(/\n/g, '\n' + pad);
