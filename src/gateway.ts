@@ -8,7 +8,7 @@ import { openStore } from './store/index.js';
 import type { Store } from './store/types.js';
 import { SecretBox } from './control/secrets.js';
 import { ResourceService } from './control/resources.js';
-import { buildAdminApi } from './control/admin-api.js';
+import { buildAdminApi, parseNamedTokens } from './control/admin-api.js';
 import type { AdminExtension } from './control/admin-extensions.js';
 import { ConfigFileWatcher } from './control/declarative.js';
 import { buildSnapshot, type Snapshot, type ServiceRuntime } from './snapshot/snapshot.js';
@@ -131,6 +131,7 @@ export class Gateway {
       store: this.store,
       cipher: this.cipher,
       adminToken: this.adminToken,
+      namedTokens: parseNamedTokens(s.adminTokens),
       snapshot: () => this.current,
       log: this.log,
       version: GATEWAY_VERSION,

@@ -31,6 +31,8 @@ export interface Settings {
   publicUrl?: string;
   /** Header that tells backends which consumer called. */
   consumerHeader: string;
+  /** Named admin tokens: `name=read-only:TOKEN,name2=read-write:TOKEN2`. */
+  adminTokens?: string;
 }
 
 export interface SettingSpec {
@@ -52,6 +54,7 @@ export const SETTING_SPECS: SettingSpec[] = [
   { key: 'databaseUrl', env: 'MCPGW_DATABASE_URL', flag: 'database-url', kind: 'string', description: 'postgres://… selects PostgreSQL' },
   { key: 'redisUrl', env: 'MCPGW_REDIS_URL', flag: 'redis-url', kind: 'string', description: 'Redis for cluster features' },
   { key: 'adminToken', env: 'MCPGW_ADMIN_TOKEN', flag: 'admin-token', kind: 'string', description: 'admin API bearer token (generated when unset)' },
+  { key: 'adminTokens', env: 'MCPGW_ADMIN_TOKENS', flag: 'admin-tokens', kind: 'string', description: 'named admin tokens: name=read-only:TOKEN,name2=read-write:TOKEN2' },
   { key: 'secretKey', env: 'MCPGW_SECRET_KEY', flag: 'secret-key', kind: 'string', description: 'key encrypting stored credentials (generated when unset)' },
   { key: 'configFile', env: 'MCPGW_CONFIG', flag: 'config', kind: 'string', description: 'declarative YAML applied at start and watched' },
   { key: 'logLevel', env: 'MCPGW_LOG_LEVEL', flag: 'log-level', kind: 'string', default: 'info', description: 'trace, debug, info, warn, error, silent' },

@@ -16,6 +16,8 @@ export interface AdminApiDeps {
   store: Store;
   cipher: SecretCipher;
   adminToken: string;
+  /** Further admin tokens, each with a name (the audit actor) and a scope. */
+  namedTokens?: NamedAdminToken[];
   snapshot(): Snapshot;
   log: Logger;
   version: string;
@@ -42,6 +44,28 @@ const ERROR_SCHEMA = {
     },
   },
 };
+
+/** Who an admin request acts as. */
+export interface AdminPrincipal {
+  name: string;
+  scope: 'read-only' | 'read-write';
+}
+
+export interface NamedAdminToken extends AdminPrincipal {
+  token: string;
+}
+
+const principals = new WeakMap<FastifyRequest, AdminPrincipal>();
+
+/** Parses MCPGW_ADMIN_TOKENS: `name=scope:token` entries, comma-separated (scope read-only | read-write). */
+export function parseNamedTokens(text: string | undefined): NamedAdminToken[] {
+  if (!text) return [];
+  return text.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    const m = /^([A-Za-z0-9_.-]{1,64})=(read-only|read-write):(.{16,})$/.exec(entry);
+    if (!m) throw new GatewayError('INVALID_SETTING', 400, `MCPGW_ADMIN_TOKENS: entries are name=read-only:TOKEN or name=read-write:TOKEN with a token of 16+ characters; got "${entry.split(':')[0]}:…"`);
+    return { name: m[1], scope: m[2] as AdminPrincipal['scope'], token: m[3] };
+  });
+}
 
 function tokenMatches(given: string, expected: string): boolean {
   // Hash both sides so the comparison is constant-time whatever the lengths.
@@ -93,7 +117,15 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     if (!path.startsWith('/api/') || path === '/api/v1/openapi.json') return;
     const auth = req.headers.authorization;
     const token = auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined;
-    if (!token || !tokenMatches(token, deps.adminToken)) throw Errors.unauthorized();
+    if (!token) throw Errors.unauthorized();
+    let principal: AdminPrincipal | undefined;
+    if (tokenMatches(token, deps.adminToken)) principal = { name: 'admin', scope: 'read-write' };
+    else principal = (deps.namedTokens ?? []).find((t) => tokenMatches(token, t.token));
+    if (!principal) throw Errors.unauthorized();
+    if (principal.scope === 'read-only' && req.method !== 'GET' && req.method !== 'HEAD') {
+      throw Errors.forbidden(`admin token "${principal.name}" is read-only`);
+    }
+    principals.set(req, principal);
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -154,7 +186,7 @@ function registerKind(app: FastifyInstance, kind: ResourceKind, deps: AdminApiDe
   const label = KIND_LABEL[kind];
   const nameParam = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] };
   const errors = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA, 422: ERROR_SCHEMA };
-  const actor = (req: FastifyRequest) => `admin@${req.ip}`;
+  const actor = (req: FastifyRequest) => `${principals.get(req)?.name ?? 'admin'}@${req.ip}`;
 
   app.get(`/api/v1/${kind}`, { schema: { tags, summary: `List ${label}s`, response: { 200: { type: 'object', properties: { items: { type: 'array', items: ref } } }, 401: ERROR_SCHEMA } } }, async () => ({ items: await deps.resources.list(kind) }));
 

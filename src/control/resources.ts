@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { RESOURCE_KINDS, type Change, type ResourceKind, type Store } from '../store/types.js';
@@ -81,7 +82,6 @@ export function checkResource(kind: ResourceKind, spec: unknown): ErrorDetail[] 
   }
   if (kind === 'consumers') {
     (s.credentials as Array<Record<string, unknown>> | undefined)?.forEach((c, i) => {
-      if (c.type === 'key-auth' && !c.key) out.push({ path: `credentials.${i}.key`, code: 'MISSING_FIELD', message: 'key-auth needs "key"' });
       if (c.type === 'jwt' && !c.issuer) out.push({ path: `credentials.${i}.issuer`, code: 'MISSING_FIELD', message: 'jwt needs "issuer"' });
       if (c.type === 'jwt' && !c.jwksUrl && !c.secret) out.push({ path: `credentials.${i}`, code: 'MISSING_FIELD', message: 'jwt needs "jwksUrl" or "secret"' });
     });
@@ -116,6 +116,18 @@ export function checkReferences(specs: Specs): ErrorDetail[] {
       if (!servers.has(t.server)) out.push({ path: `mcpServers.${m.name}.toolset`, code: 'REFERENCE_NOT_FOUND', message: `MCP server "${t.server}" does not exist` });
     }
   }
+  return out;
+}
+
+/** Gives every key-auth credential without a key a random one; returns their indexes. */
+function generateMissingKeys(spec: Record<string, unknown>): number[] {
+  const out: number[] = [];
+  (spec.credentials as Array<Record<string, unknown>> | undefined)?.forEach((c, i) => {
+    if (c.type === 'key-auth' && (c.key === undefined || c.key === '')) {
+      c.key = `mck_${randomBytes(24).toString('base64url')}`;
+      out.push(i);
+    }
+  });
   return out;
 }
 
@@ -175,6 +187,7 @@ export class ResourceService {
     if (existing && existing.spec[MANAGED_BY] === 'nacos') throw Errors.readOnly(`${KIND_LABEL[kind]} "${resourceName}" is imported from a registry and read-only`);
     const previous = existing ? decryptSpec(kind, existing.spec, this.cipher) : undefined;
     const spec = restoreMaskedSecrets(kind, incoming, previous);
+    const generated = kind === 'consumers' ? generateMissingKeys(spec) : [];
     const all = await this.loadAll();
     const before = new Set(checkReferences(all).map((d) => `${d.path}|${d.message}`));
     all[kind] = [...all[kind].filter((s) => s.name !== resourceName), spec];
@@ -182,7 +195,10 @@ export class ResourceService {
     const introduced = checkReferences(all).filter((d) => !before.has(`${d.path}|${d.message}`));
     if (introduced.length) throw Errors.validation(`invalid ${KIND_LABEL[kind]}: ${introduced[0].path}: ${introduced[0].message}`, introduced);
     const { created } = await this.store.put(kind, resourceName, encryptSpec(kind, spec, this.cipher), { actor: opts.actor });
-    return { spec: maskSpec(kind, spec), created };
+    const masked = maskSpec(kind, spec);
+    // A key the gateway generated is shown in this answer only; afterwards it is masked like any secret.
+    for (const i of generated) ((masked.credentials as Array<Record<string, unknown>>)[i]).key = (spec.credentials as Array<Record<string, unknown>>)[i].key;
+    return { spec: masked, created };
   }
 
   async delete(kind: ResourceKind, name: string, opts: { actor: string }): Promise<void> {

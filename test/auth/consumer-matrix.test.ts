@@ -188,3 +188,36 @@ describe('consumer authentication: 3 consumers x 3 servers x 3 tools', () => {
     expect((await initStatus('s1', { authorization: `Bearer ${good}` })).status).toBe(200);
   });
 });
+
+describe('admin: generated consumer keys and named admin tokens', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ adminTokens: 'ci=read-only:ci-token-0123456789,ops=read-write:ops-token-0123456789' });
+  });
+  afterAll(async () => gw?.stop());
+
+  it('generates a key when none is given and shows it once', async () => {
+    const created = await gw.admin('POST', '/api/v1/consumers', { name: 'dora', credentials: [{ type: 'key-auth' }] });
+    expect(created.status).toBe(201);
+    const key = created.body.credentials[0].key as string;
+    expect(key).toMatch(/^mck_[A-Za-z0-9_-]{32}$/);
+    expect((await gw.admin('GET', '/api/v1/consumers/dora')).body.credentials[0].key).toBe('****');
+    await gw.admin('PUT', '/api/v1/mcp-servers/time', { ...(await gw.admin('GET', '/api/v1/mcp-servers/time')).body, consumerAuth: { enabled: true } });
+    await gw.settled();
+    const client = await connectClient(gw.dataUrl, 'time', 'streamable-http', { 'x-api-key': key });
+    expect((await client.listTools()).tools).toHaveLength(1);
+    await client.close();
+  });
+
+  it('lets a read-only token read and refuses its writes with 403; audits the named actor', async () => {
+    const ro = { authorization: 'Bearer ci-token-0123456789' };
+    expect((await gw.admin('GET', '/api/v1/services', undefined, ro)).status).toBe(200);
+    const write = await gw.admin('PUT', '/api/v1/services/x', { protocol: 'http', endpoints: ['127.0.0.1:1'] }, ro);
+    expect(write.status).toBe(403);
+    expect(write.body.error.code).toBe('FORBIDDEN');
+    const rw = await gw.admin('PUT', '/api/v1/services/x', { protocol: 'http', endpoints: ['127.0.0.1:1'] }, { authorization: 'Bearer ops-token-0123456789' });
+    expect(rw.status).toBe(201);
+    const audit = await gw.admin('GET', '/api/v1/audit?limit=1');
+    expect(audit.body.items[0].actor).toMatch(/^ops@/);
+  });
+});
