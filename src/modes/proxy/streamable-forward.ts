@@ -8,13 +8,15 @@ import type { RoutedRequest, TransportContext } from '../../transport/context.js
 import { BodyTooLargeError, readBody, sendRpcError } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, responseHeadersForClient, upstreamQuery } from '../../transport/upstream/forward-headers.js';
 import { formatSseEvent } from '../../transport/upstream/sse-client.js';
-import { firstHeader, type McpUpstream, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
+import { firstHeader, type McpUpstream, toUpstreamError, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
 import { ClientStream, messageEvent, upstreamErrorJson } from './client-stream.js';
 import { findInitialize, idKey, requestIds, responseIds, tryParse } from './envelope.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
 import { pumpSse } from './pump.js';
 
 const SESSION = 'mcp-session-id';
+/** Upstream bodies up to this size with a Content-Length are relayed in one piece. */
+const SMALL_BODY = 64 * 1024;
 
 /** A gateway session forwarded to a Streamable HTTP backend session. */
 interface ForwardedSession extends UpstreamSession {
@@ -22,7 +24,8 @@ interface ForwardedSession extends UpstreamSession {
   upstreamId: string;
   /** Set once DELETE went upstream, so closing does not send it twice. */
   deleted: boolean;
-  inflight: Set<AbortController>;
+  /** Cancels in-flight upstream exchanges when the session ends. */
+  inflight: Set<{ abort(): void }>;
 }
 
 function sessionGone(res: ServerResponse): void {
@@ -120,19 +123,19 @@ export class StreamableForward {
     } catch (err) {
       return sendUpstreamError(res, err as UpstreamError, singleId);
     }
-    const controller = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) controller.abort();
-    };
-    res.once('close', onClose);
-    found?.state.inflight.add(controller);
     let upstream: Dispatcher.ResponseData;
     try {
-      upstream = await this.up.send(ep, { method: 'POST', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, found?.state), body: text, signal: controller.signal });
+      // No abort signal before the answer: a vanished client's request is bounded by the headers timeout.
+      upstream = await this.up.send(ep, { method: 'POST', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, found?.state), body: text });
     } catch (err) {
-      found?.state.inflight.delete(controller);
       return sendUpstreamError(res, err as UpstreamError, singleId);
     }
+    const cancel = { abort: () => upstream.body.destroy() };
+    const onClose = () => {
+      if (!res.writableFinished) cancel.abort();
+    };
+    res.once('close', onClose);
+    found?.state.inflight.add(cancel);
     try {
       if (upstream.statusCode === 404 && found) {
         await upstream.body.dump();
@@ -158,7 +161,7 @@ export class StreamableForward {
       if (session) headers[SESSION] = session.id;
       await relayBody(upstream, res, headers, ids, this.up, ctx.keepAliveMs);
     } finally {
-      found?.state.inflight.delete(controller);
+      found?.state.inflight.delete(cancel);
       res.off('close', onClose);
     }
   }
@@ -234,6 +237,18 @@ async function relayBody(upstream: Dispatcher.ResponseData, res: ServerResponse,
   const type = firstHeader(upstream.headers['content-type']) ?? '';
   if (!type.startsWith('text/event-stream')) {
     const length = firstHeader(upstream.headers['content-length']);
+    if (length !== undefined && Number(length) <= SMALL_BODY) {
+      // A small answer of known size is sent in one write (no stream machinery per call).
+      let body: Buffer;
+      try {
+        body = Buffer.from(await upstream.body.arrayBuffer());
+      } catch (err) {
+        return sendUpstreamError(res, toUpstreamError(err, up.serviceName), ids.length === 1 ? ids[0] : null);
+      }
+      headers['content-length'] = String(body.length);
+      res.writeHead(upstream.statusCode, headers).end(body);
+      return;
+    }
     if (length !== undefined) headers['content-length'] = length;
     res.writeHead(upstream.statusCode, headers);
     try {
