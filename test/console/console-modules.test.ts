@@ -5,6 +5,7 @@ import { exampleToolYaml, mergeTools, readBackendAuth, toolNames, writeBackendAu
 import { clientConfig, endpointsOf } from '../../web/src/client-config.js';
 import { initialValues, toArguments } from '../../web/src/schema-args.js';
 import type { McpServer } from '../../web/src/types.js';
+import { ApiError, fieldErrors, unclaimedErrors } from '../../web/src/api.js';
 
 type Validate = (text: string) => { ok: boolean; errors?: Array<{ message: string }> };
 // The gateway's own tool-config validator, when that module is present in this tree.
@@ -190,5 +191,26 @@ describe('Try it argument conversion', () => {
     const { problems } = toArguments(schema, { text: '', count: '2.5', ratio: 'x', loud: 'true', tags: '[' });
     expect(Object.keys(problems).sort()).toEqual(['count', 'ratio', 'tags', 'text']);
     expect(problems.text).toBe('Required');
+  });
+});
+
+describe('API error details by field', () => {
+  const err = new ApiError(422, 'VALIDATION_FAILED', 'invalid', [
+    { path: 'name', message: 'bad name' },
+    { path: '/endpoints/0', message: 'bad endpoint (pointer)' },
+    { path: 'endpoints[1]', message: 'bad endpoint (brackets)' },
+    { path: 'endpointsExtra', message: 'another field' },
+    { message: 'no path' },
+  ]);
+
+  it('gives each field the details whose path names it or lies inside it', () => {
+    expect(fieldErrors(err, 'name')).toEqual(['bad name']);
+    expect(fieldErrors(err, 'endpoints')).toEqual(['bad endpoint (pointer)', 'bad endpoint (brackets)']);
+    expect(fieldErrors(err, 'endpoints.1')).toEqual(['bad endpoint (brackets)']);
+    expect(fieldErrors(new Error('plain'), 'name')).toEqual([]);
+  });
+
+  it('leaves the rest for the summary', () => {
+    expect(unclaimedErrors(err, ['name', 'endpoints']).map((d) => d.message)).toEqual(['another field', 'no path']);
   });
 });

@@ -119,20 +119,21 @@ export class AdminApi {
   }
 }
 
-/** Details of an error that concern one form field (matching `path` exactly or as a prefix like `endpoints.0`). */
+/** Whether an error detail's path names `field` or something inside it (`endpoints` covers `endpoints.0`). */
+function concerns(path: string | undefined, field: string): boolean {
+  if (!path) return false;
+  const p = path.replace(/^\//, '').replace(/\//g, '.').replace(/\[(\d+)\]/g, '.$1');
+  return p === field || p.startsWith(`${field}.`);
+}
+
+/** Messages of an error's details that concern one form field. */
 export function fieldErrors(err: unknown, field: string): string[] {
   if (!(err instanceof ApiError)) return [];
-  return err.details
-    .filter((d) => {
-      if (!d.path) return false;
-      const p = d.path.replace(/^\//, '').replace(/\//g, '.').replace(/\[(\d+)\]/g, '.$1');
-      return p === field || p.startsWith(`${field}.`);
-    })
-    .map((d) => d.message);
+  return err.details.filter((d) => concerns(d.path, field)).map((d) => d.message);
 }
 
 /** Details that no form field claims, to be shown at the top of the form. */
 export function unclaimedErrors(err: unknown, fields: string[]): ErrorDetail[] {
   if (!(err instanceof ApiError)) return [];
-  return err.details.filter((d) => !d.path || !fields.some((f) => fieldErrors(new ApiError(0, '', '', [d]), f).length > 0));
+  return err.details.filter((d) => !fields.some((f) => concerns(d.path, f)));
 }
