@@ -80,7 +80,7 @@ export class Gateway {
 
   constructor(private readonly opts: GatewayOptions) {
     this.settings = opts.settings;
-    this.authenticator = consumerAuthenticator(() => this.current, opts.settings.publicUrl);
+    this.authenticator = consumerAuthenticator(() => this.current, opts.settings.publicUrl, { header: opts.settings.consumerKeyHeader.toLowerCase(), query: opts.settings.consumerKeyQuery });
     this.log = opts.log ?? createLogger(opts.settings.logLevel);
   }
 

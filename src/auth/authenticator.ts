@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Snapshot, ServerRoute } from '../snapshot/snapshot.js';
 import { sendRpcError } from '../transport/http-io.js';
-import { presentedCredential } from './consumers.js';
+import { DEFAULT_KEY_LOCATIONS, presentedCredential, type KeyLocations } from './consumers.js';
 import { baseUrlOf, checkAccessToken, metadataUrl } from './oauth.js';
 import type { Authenticator } from '../transport/context.js';
 
@@ -17,16 +17,16 @@ function challenge(error: string, description: string): string {
  * credential (401 with WWW-Authenticate otherwise) and, when allowedConsumers is set, one listed
  * there (403 otherwise). Runs before any session is made, and again on every later request.
  */
-export function consumerAuthenticator(snapshot: () => Snapshot, publicUrl?: string): Authenticator {
+export function consumerAuthenticator(snapshot: () => Snapshot, publicUrl?: string, keys: KeyLocations = DEFAULT_KEY_LOCATIONS): Authenticator {
   return async (route: ServerRoute, req: IncomingMessage, res: ServerResponse) => {
     if (route.spec.oauth && route.spec.oauth.enabled !== false) return oauthCheck(route, req, res, snapshot, publicUrl);
     const auth = route.spec.consumerAuth;
     if (!auth?.enabled) return { ok: true };
     const url = req.url ?? '';
     const q = url.indexOf('?');
-    const credential = presentedCredential(req.headers, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)));
+    const credential = presentedCredential(req.headers, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), keys);
     if (!credential) {
-      sendRpcError(res, 401, GW_UNAUTHORIZED, 'UNAUTHENTICATED', `MCP server "${route.name}" requires a consumer credential (Authorization: Bearer, x-api-key or ?api_key=)`, null, {
+      sendRpcError(res, 401, GW_UNAUTHORIZED, 'UNAUTHENTICATED', `MCP server "${route.name}" requires a consumer credential (Authorization: Bearer, ${keys.header} or ?${keys.query}=)`, null, {
         'www-authenticate': challenge('invalid_request', 'a consumer credential is required'),
       });
       return { ok: false };

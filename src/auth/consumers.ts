@@ -124,15 +124,23 @@ export class ConsumerDirectory {
   }
 }
 
-/** Reads the consumer credential from Authorization: Bearer, x-api-key, or ?api_key=. */
-export function presentedCredential(headers: Record<string, string | string[] | undefined>, query: URLSearchParams): PresentedCredential | undefined {
+/** Where consumer keys are read from besides Authorization: Bearer (configurable, as Higress key-auth's in_header/in_query). */
+export interface KeyLocations {
+  header: string;
+  query: string;
+}
+
+export const DEFAULT_KEY_LOCATIONS: KeyLocations = { header: 'x-api-key', query: 'api_key' };
+
+/** Reads the consumer credential from Authorization: Bearer, the key header, or the key query parameter. */
+export function presentedCredential(headers: Record<string, string | string[] | undefined>, query: URLSearchParams, where: KeyLocations = DEFAULT_KEY_LOCATIONS): PresentedCredential | undefined {
   const auth = headers.authorization;
   const a = Array.isArray(auth) ? auth[0] : auth;
   if (a && /^bearer\s+/i.test(a)) return { value: a.replace(/^bearer\s+/i, '').trim(), source: 'authorization' };
-  const k = headers['x-api-key'];
+  const k = headers[where.header];
   const key = Array.isArray(k) ? k[0] : k;
   if (key) return { value: key.trim(), source: 'x-api-key' };
-  const q = query.get('api_key');
+  const q = query.get(where.query);
   if (q) return { value: q, source: 'query' };
   return undefined;
 }

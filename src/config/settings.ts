@@ -31,6 +31,9 @@ export interface Settings {
   publicUrl?: string;
   /** Header that tells backends which consumer called. */
   consumerHeader: string;
+  /** Header and query parameter that carry consumer keys (besides Authorization: Bearer). */
+  consumerKeyHeader: string;
+  consumerKeyQuery: string;
   /** Named admin tokens: `name=read-only:TOKEN,name2=read-write:TOKEN2`. */
   adminTokens?: string;
 }
@@ -66,6 +69,8 @@ export const SETTING_SPECS: SettingSpec[] = [
   { key: 'allowedOrigins', env: 'MCPGW_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', default: '', description: 'comma-separated extra origins allowed on the data plane' },
   { key: 'publicUrl', env: 'MCPGW_PUBLIC_URL', flag: 'public-url', kind: 'string', description: 'public base URL of the data plane, for canonical MCP server URLs (OAuth audience, metadata)' },
   { key: 'consumerHeader', env: 'MCPGW_CONSUMER_HEADER', flag: 'consumer-header', kind: 'string', default: 'x-mcp-consumer', description: 'header naming the calling consumer on backend requests' },
+  { key: 'consumerKeyHeader', env: 'MCPGW_CONSUMER_KEY_HEADER', flag: 'consumer-key-header', kind: 'string', default: 'x-api-key', description: 'header carrying consumer keys (besides Authorization: Bearer)' },
+  { key: 'consumerKeyQuery', env: 'MCPGW_CONSUMER_KEY_QUERY', flag: 'consumer-key-query', kind: 'string', default: 'api_key', description: 'query parameter carrying consumer keys' },
   { key: 'seed', env: 'MCPGW_SEED', flag: 'seed', kind: 'bool', default: 'true', description: 'seed the example "time" server into an empty store' },
 ];
 

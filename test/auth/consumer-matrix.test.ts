@@ -221,3 +221,26 @@ describe('admin: generated consumer keys and named admin tokens', () => {
     expect(audit.body.items[0].actor).toMatch(/^ops@/);
   });
 });
+
+describe('configurable key locations', () => {
+  it('reads consumer keys from the configured header and query parameter only', async () => {
+    const gw = await startGateway({ consumerKeyHeader: 'X-Consumer-Key', consumerKeyQuery: 'ck' });
+    try {
+      await gw.admin('PUT', '/api/v1/consumers/erin', { credentials: [{ type: 'key-auth', key: 'erin-key-000001' }] });
+      await gw.admin('PUT', '/api/v1/mcp-servers/time', { ...(await gw.admin('GET', '/api/v1/mcp-servers/time')).body, consumerAuth: { enabled: true } });
+      await gw.settled();
+      const init = (headers: Record<string, string>, query = '') =>
+        fetch(`${gw.dataUrl}/mcp-servers/time${query}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+        }).then((r) => r.status);
+      expect(await init({ 'x-consumer-key': 'erin-key-000001' })).toBe(200);
+      expect(await init({}, '?ck=erin-key-000001')).toBe(200);
+      expect(await init({ 'x-api-key': 'erin-key-000001' })).toBe(401);
+      expect(await init({}, '?api_key=erin-key-000001')).toBe(401);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
