@@ -98,6 +98,20 @@ describe.each(endpoints)('$label', ({ backend, server, rest, kind }) => {
     expect(prompt.messages.length).toBeGreaterThan(0);
   });
 
+  it('answers a roots/list request from the backend', async () => {
+    const r = await c.client.callTool({ name: 'get-roots-list', arguments: {} });
+    expect(JSON.stringify(r.content)).toContain('file:///srv/proxy-root');
+  });
+
+  it('delivers logging notifications the backend sends on its own', async () => {
+    const before = c.logs.length;
+    await c.client.callTool({ name: 'toggle-simulated-logging', arguments: {} });
+    for (let i = 0; i < 50 && c.logs.length === before; i++) await new Promise((r) => setTimeout(r, 100));
+    await c.client.callTool({ name: 'toggle-simulated-logging', arguments: {} });
+    expect(c.logs.length).toBeGreaterThan(before);
+    expect(c.logs.at(-1)).toMatch(/message/i);
+  });
+
   it('handles concurrent calls on one session', async () => {
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => c.client.callTool({ name: 'get-sum', arguments: { a: i, b: 100 } })));
     results.forEach((r, i) => expect(JSON.stringify(r.content)).toContain(String(i + 100)));

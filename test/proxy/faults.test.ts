@@ -271,3 +271,71 @@ describe('idle sessions', () => {
     }
   });
 });
+
+describe('streams', () => {
+  it('GET passes Last-Event-ID upstream and event ids back unchanged', async () => {
+    const url = `${gw.dataUrl}/mcp-servers/raw-http`;
+    const sid = await initSession(url);
+    const ac = new AbortController();
+    const res = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sid, 'last-event-id': '41' }, signal: ac.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+    ac.abort();
+    expect(text).toContain('id: 42\n');
+    expect(text).toContain('after 41');
+    const get = rawHttp.requests.filter((q) => q.method === 'GET').at(-1)!;
+    expect(get.headers['last-event-id']).toBe('41');
+    expect(get.headers['mcp-session-id']).toBe(rawHttp.issued.at(-1));
+  });
+
+  it('a client that stops reading slows the backend stream (no unbounded buffering)', async () => {
+    const flood = await startRawBackend({ mode: 'streamable', flood: true });
+    try {
+      await registerProxy(gw, 'flood', flood.address, 'streamable-http', '/mcp');
+      const url = `${gw.dataUrl}/mcp-servers/flood`;
+      const sid = await initSession(url);
+      const ac = new AbortController();
+      const res = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sid }, signal: ac.signal });
+      const reader = res.body!.getReader();
+      await reader.read(); // one chunk, then the client stops reading
+      await new Promise((r) => setTimeout(r, 1500));
+      const after = flood.flooded.bytes;
+      await new Promise((r) => setTimeout(r, 500));
+      // the backend is held at its socket: it waits for drain and writes no more
+      expect(flood.flooded.waiting).toBe(true);
+      expect(flood.flooded.bytes).toBe(after);
+      expect(after).toBeLessThan(64 * 1024 * 1024);
+      ac.abort();
+    } finally {
+      await flood.close();
+    }
+  });
+});
+
+describe('bridging details', () => {
+  it('notifications/cancelled names the gateway id the backend saw, not the client id', async () => {
+    const url = `${gw.dataUrl}/mcp-servers/raw-sse`;
+    const sid = await initSession(url);
+    const pending = post(url, call(777, 'stall'), { 'mcp-session-id': sid });
+    await new Promise((r) => setTimeout(r, 100));
+    const sent = rawSse.requests.filter((q) => q.body.includes('"stall"')).at(-1)!;
+    const upstreamId = JSON.parse(sent.body).id;
+    expect(upstreamId).not.toBe(777);
+    const c = await post(url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 777, reason: 'user' } }, { 'mcp-session-id': sid });
+    expect(c.status).toBe(202);
+    const cancel = rawSse.requests.filter((q) => q.body.includes('notifications/cancelled') && q.body.includes('"user"')).at(-1)!;
+    expect(JSON.parse(cancel.body).params).toEqual({ requestId: upstreamId, reason: 'user' });
+    // the cancelled call's stream ends without an answer
+    const r = await pending;
+    expect(r.messages.filter((m) => m.id === 777)).toEqual([]);
+  });
+
+  it('an api-key backend credential in the query is added; the consumer api_key is removed', async () => {
+    await registerProxy(gw, 'raw-key', rawHttp.address, 'streamable-http', '/mcp', { auth: { type: 'api-key', in: 'query', name: 'key', key: 'backend-key' } });
+    const r = await post(`${gw.dataUrl}/mcp-servers/raw-key?api_key=consumer`, INIT);
+    expect(r.status).toBe(200);
+    expect(rawHttp.requests.at(-1)!.url).toBe('/mcp?key=backend-key');
+  });
+});

@@ -13,6 +13,8 @@ export interface RawBackend {
   /** Upstream session ids the backend issued, and those deleted. */
   issued: string[];
   deleted: string[];
+  /** Bytes the GET stream managed to hand to its socket (flood mode). */
+  flooded: { bytes: number; waiting: boolean };
   /** Forget a session so the next request with it gets 404. */
   expire(id: string): void;
   close(): Promise<void>;
@@ -24,6 +26,8 @@ export interface RawBackendOptions {
   endpointTemplate?: string;
   /** Legacy: never send the endpoint event. */
   silentStream?: boolean;
+  /** Streamable: the GET stream writes 64 KiB events as fast as the socket takes them (honouring drain). */
+  flood?: boolean;
 }
 
 function toolName(body: any): string | undefined {
@@ -38,6 +42,7 @@ export async function startRawBackend(opts: RawBackendOptions): Promise<RawBacke
   const legacyStreams = new Map<string, http.ServerResponse>();
   const sockets = new Set<Socket>();
   let counter = 0;
+  const flooded = { bytes: 0, waiting: false };
 
   const answer = (id: unknown, result: unknown) => JSON.stringify({ jsonrpc: '2.0', id, result });
   const initResult = { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'raw', version: '1' } };
@@ -49,7 +54,31 @@ export async function startRawBackend(opts: RawBackendOptions): Promise<RawBacke
       live.delete(sid ?? '');
       return void res.writeHead(200).end();
     }
-    if (req.method === 'GET') return void res.writeHead(405).end();
+    if (req.method === 'GET') {
+      if (!sid || !live.has(sid)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (opts.flood) {
+        const event = `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x'.repeat(64 * 1024) } })}\n\n`;
+        const pump = () => {
+          while (!res.destroyed) {
+            flooded.bytes += event.length;
+            if (!res.write(event)) {
+              flooded.waiting = true;
+              res.once('drain', () => {
+                flooded.waiting = false;
+                pump();
+              });
+              return;
+            }
+          }
+        };
+        pump();
+        return;
+      }
+      const last = Number(req.headers['last-event-id'] ?? 0);
+      res.write(`id: ${last + 1}\nevent: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: `after ${last}` } })}\n\n`);
+      return;
+    }
     const body = text ? JSON.parse(text) : undefined;
     if (body?.method === 'initialize') {
       const id = `upstream-${++counter}`;
@@ -128,6 +157,7 @@ export async function startRawBackend(opts: RawBackendOptions): Promise<RawBacke
     requests,
     issued,
     deleted,
+    flooded,
     expire: (id) => void live.delete(id),
     close: () =>
       new Promise<void>((r) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { REPO_ROOT } from '../support/paths.js';
 import type { TestGateway } from '../support/gateway.js';
 
@@ -84,6 +84,8 @@ export interface ConnectedClient {
   client: Client;
   samplingPrompts: string[];
   elicitations: string[];
+  /** Logging notifications received (data as text). */
+  logs: string[];
   close(): Promise<void>;
 }
 
@@ -97,6 +99,9 @@ export async function connectAt(url: string, kind: 'streamable-http' | 'sse', he
     samplingPrompts.push(first?.text ?? '');
     return { role: 'assistant', content: { type: 'text', text: `sampled:${first?.text ?? ''}` }, model: 'test-model', stopReason: 'endTurn' };
   });
+  const logs: string[] = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(String(n.params.data)));
+  client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: 'file:///srv/proxy-root', name: 'proxy-root' }] }));
   client.setRequestHandler(ElicitRequestSchema, async (req) => {
     elicitations.push(req.params.message);
     return { action: 'accept', content: { name: 'Ada', check: true, email: 'ada@example.com', username: 'ada' } };
@@ -109,5 +114,5 @@ export async function connectAt(url: string, kind: 'streamable-http' | 'sse', he
           eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
         });
   await client.connect(transport);
-  return { client, samplingPrompts, elicitations, close: () => client.close() };
+  return { client, samplingPrompts, elicitations, logs, close: () => client.close() };
 }

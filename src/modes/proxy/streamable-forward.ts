@@ -128,6 +128,7 @@ export class StreamableForward {
       // No abort signal before the answer: a vanished client's request is bounded by the headers timeout.
       upstream = await this.up.send(ep, { method: 'POST', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, found?.state), body: text });
     } catch (err) {
+      if (found && (err as UpstreamError).code === 'UPSTREAM_GONE') return this.endGone(ctx, found.session, found.state, res);
       return sendUpstreamError(res, err as UpstreamError, singleId);
     }
     const cancel = { abort: () => upstream.body.destroy() };
@@ -166,6 +167,13 @@ export class StreamableForward {
     }
   }
 
+  /** The service's pool was replaced (its endpoints changed): the session cannot continue, the client starts a new one. */
+  private endGone(ctx: TransportContext, session: Session, state: ForwardedSession, res: ServerResponse): void {
+    state.deleted = true;
+    ctx.sessions.end(session.id);
+    sessionGone(res);
+  }
+
   async get(ctx: TransportContext, r: RoutedRequest): Promise<void> {
     const { req, res } = r;
     const found = findSession<ForwardedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'streamable');
@@ -182,6 +190,7 @@ export class StreamableForward {
       upstream = await this.up.send(state.endpoint, { method: 'GET', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, state), longLived: true, signal: controller.signal });
     } catch (err) {
       state.inflight.delete(controller);
+      if ((err as UpstreamError).code === 'UPSTREAM_GONE') return this.endGone(ctx, session, state, res);
       return sendUpstreamError(res, err as UpstreamError);
     }
     session.pinned = true;
