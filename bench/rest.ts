@@ -1,4 +1,7 @@
-import { fmt, load, startChild, tmpDir, ROOT } from './support.js';
+import { SignJWT } from 'jose';
+import { fmt, load, startChild, startGatewayProcess, tmpDir, ROOT } from './support.js';
+
+const JWT_SECRET = 'bench-secret-0123456789abcdef0123456789';
 import path from 'node:path';
 import fs from 'node:fs';
 
@@ -27,33 +30,74 @@ export async function run(): Promise<void> {
       '        - name: getPet',
       '          args: [{ name: id, type: integer, required: true, position: path }]',
       '          requestTemplate: { url: "/pets/{id}", method: GET }',
+      ...['key', 'jwt'].flatMap((kind) => [
+        `  - name: bench-${kind}`,
+        '    type: http-to-mcp',
+        `    description: benchmark with ${kind} consumer auth`,
+        '    service: echo',
+        '    consumerAuth: { enabled: true }',
+        '    tools: |',
+        '      server: { name: bench }',
+        '      tools:',
+        '        - name: getPet',
+        '          args: [{ name: id, type: integer, required: true, position: path }]',
+        '          requestTemplate: { url: "/pets/{id}", method: GET }',
+      ]),
+      'consumers:',
+      '  - name: bench-key',
+      '    credentials: [{ type: key-auth, key: bench-key-0123456789 }]',
+      '  - name: bench-jwt',
+      `    credentials: [{ type: jwt, issuer: https://bench.issuer, secret: ${JWT_SECRET} }]`,
       '',
     ].join('\n'),
   );
-  const gw = await startChild(path.join(ROOT, 'src/cli/main.ts'), ['serve'], {
+  const gw = await startGatewayProcess({
     MCPGW_PORT: '0', MCPGW_ADMIN_PORT: '0', MCPGW_HOST: '127.0.0.1', MCPGW_DATA_DIR: dataDir, MCPGW_CONFIG: config,
     MCPGW_ADMIN_TOKEN: 'bench', MCPGW_LOG_LEVEL: 'warn', MCPGW_SEED: 'false',
-  }, /MCP on http:\/\/[^:]+:(\d+)/);
+  });
   const port = Number(gw.match[1]);
   try {
-    const base = `http://127.0.0.1:${port}/mcp-servers/bench`;
+    const jwt = await new SignJWT({ sub: 'bench' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://bench.issuer').setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET));
+    const variants = [
+      { label: 'no auth', server: 'bench', auth: {} as Record<string, string> },
+      { label: 'key-auth', server: 'bench-key', auth: { 'x-api-key': 'bench-key-0123456789' } },
+      { label: 'JWT (HS256)', server: 'bench-jwt', auth: { authorization: `Bearer ${jwt}` } },
+    ];
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const init = await fetch(base, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }) });
-    const sid = init.headers.get('mcp-session-id')!;
-    await init.text();
     const callBody = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'getPet', arguments: { id: 42 } } });
-    const check = await fetch(base, { method: 'POST', headers: { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }, body: callBody }).then((r) => r.json() as Promise<any>);
-    if (!String(check.result?.content?.[0]?.text).includes('Rex')) throw new Error(`unexpected tool result: ${JSON.stringify(check)}`);
+    const targets = [];
+    for (const v of variants) {
+      const url = `http://127.0.0.1:${port}/mcp-servers/${v.server}`;
+      const init = await fetch(url, { method: 'POST', headers: { ...headers, ...v.auth }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }) });
+      const sid = init.headers.get('mcp-session-id');
+      await init.text();
+      if (!sid) throw new Error(`initialize failed for ${v.server}: ${init.status}`);
+      const h = { ...headers, ...v.auth, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' };
+      const check = (await fetch(url, { method: 'POST', headers: h, body: callBody }).then((r) => r.json())) as any;
+      if (!String(check.result?.content?.[0]?.text).includes('Rex')) throw new Error(`unexpected tool result: ${JSON.stringify(check)}`);
+      targets.push({ ...v, url, headers: h });
+    }
 
-    // Warm both paths, then measure each for the same duration and connections.
-    await load({ url: `http://127.0.0.1:${backendPort}/pets/42`, duration: 2 });
-    await load({ url: base, method: 'POST', headers: { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }, body: callBody, duration: 2 });
-    const direct = await load({ url: `http://127.0.0.1:${backendPort}/pets/42` });
-    const through = await load({ url: base, method: 'POST', headers: { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }, body: callBody });
-    process.stdout.write(`direct to backend : ${fmt(direct.rps, 0)} req/s  p50 ${direct.p50} ms  p99 ${direct.p99} ms  errors ${direct.errors + direct.non2xx}\n`);
-    process.stdout.write(`through gateway   : ${fmt(through.rps, 0)} req/s  p50 ${through.p50} ms  p99 ${through.p99} ms  errors ${through.errors + through.non2xx}\n`);
-    const ratio = through.rps / direct.rps;
+    // Warm every path, then measure each for the same duration and connections.
+    const directUrl = `http://127.0.0.1:${backendPort}/pets/42`;
+    await load({ url: directUrl, duration: 2 });
+    for (const t of targets) await load({ url: t.url, method: 'POST', headers: t.headers, body: callBody, duration: 2 });
+    const direct = await load({ url: directUrl });
+    const line = (label: string, r: { rps: number; p50: number; p99: number; errors: number; non2xx: number }) =>
+      process.stdout.write(`${label.padEnd(28)}: ${fmt(r.rps, 0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors + r.non2xx}\n`);
+    line('direct to backend', direct);
+    const results: Record<string, number> = {};
+    for (const t of targets) {
+      const r = await load({ url: t.url, method: 'POST', headers: t.headers, body: callBody });
+      results[t.label] = r.rps;
+      line(`through gateway, ${t.label}`, r);
+    }
+    const ratio = results['no auth'] / direct.rps;
     process.stdout.write(`throughput ratio gateway/direct: ${fmt(ratio)} (target >= 0.60) ${ratio >= 0.6 ? 'PASS' : 'BELOW TARGET'}\n`);
+    for (const label of ['key-auth', 'JWT (HS256)']) {
+      const cost = 1 - results[label] / results['no auth'];
+      process.stdout.write(`${label} cost vs no auth: ${fmt(cost * 100, 1)}% (target < 5%)\n`);
+    }
   } finally {
     gw.child.kill('SIGTERM');
     backend.child.kill('SIGTERM');

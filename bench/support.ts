@@ -37,6 +37,25 @@ export function startChild(file: string, args: string[], env: Record<string, str
   });
 }
 
+/** Starts the gateway as `npm start` does (compiled dist/ when built, else the sources through tsx). */
+export function startGatewayProcess(env: Record<string, string>): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+  const compiled = path.join(ROOT, 'dist/cli/main.js');
+  const ready = /MCP on http:\/\/[^:]+:(\d+)/;
+  if (!fs.existsSync(compiled)) return startChild(path.join(ROOT, 'src/cli/main.ts'), ['serve'], env, ready);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [compiled, 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(ready);
+      if (m) resolve({ child, match: m });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`gateway exited with ${code}:\n${out}`)));
+  });
+}
+
 export function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mcpgw-bench-'));
 }
