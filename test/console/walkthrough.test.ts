@@ -56,7 +56,7 @@ async function startEverything(): Promise<string> {
 const caps: Capabilities = await probe(gw, consoleUrl);
 // server-everything over Streamable HTTP, the backend of walkthrough 2 (and of the direct-proxy probe).
 const everythingAddress = caps.create ? await startEverything() : '';
-const proxyWorks = caps.create && (await probeDirectProxy(gw!, everythingAddress));
+const proxy = caps.create ? await probeDirectProxy(gw!, everythingAddress) : { dataPlane: false, adminTools: false };
 const consumerAuthWorks = caps.create && caps.dataPlane && (await probeConsumerAuth(gw!));
 const browser: Browser | null = gw && caps.adminApi ? await launchChromium() : null;
 
@@ -315,8 +315,7 @@ describe('console against the gateway', () => {
   });
 
   describe('2: direct proxy to server-everything', () => {
-    it.skipIf(!(caps.create && caps.dataPlane && proxyWorks))('creates the server, shows its URLs and lists its tools', async () => {
-      const address = everythingAddress;
+    it.skipIf(!(caps.create && caps.dataPlane && proxy.dataPlane))('creates the server and shows URLs a client can use', async () => {
       const page = await signIn();
       try {
         await go(page, '#/mcp-servers/new');
@@ -325,18 +324,36 @@ describe('console against the gateway', () => {
         await page.getByLabel('Description').fill('The MCP reference server, proxied as is');
         // No MCP service exists yet, so the console offers the inline service form straight away.
         await page.getByLabel('Service name').fill('everything-backend');
-        await page.getByLabel('Endpoints').fill(address);
+        await page.getByLabel('Endpoints').fill(everythingAddress);
         expect(await page.getByLabel('Backend transport').inputValue()).toBe('streamable-http');
         await page.getByLabel('Backend path').fill('/mcp');
         await page.getByRole('button', { name: 'Create' }).click();
         await page.waitForURL(/#\/mcp-servers\/everything\/overview$/);
 
+        await page.locator('code.url').first().waitFor();
         const urls = await page.locator('code.url').allTextContents();
         // Streamable HTTP and SSE from the gateway, and the backend's own /mcp path passed through.
         expect(urls).toEqual([`${gw!.dataUrl}/mcp-servers/everything`, `${gw!.dataUrl}/mcp-servers/everything/sse`, `${gw!.dataUrl}/mcp-servers/everything/mcp`]);
         expect(await page.getByLabel('Client configuration').textContent()).toContain(`${gw!.dataUrl}/mcp-servers/everything`);
         await saveScreen(page, 'server-detail', 'desktop', true);
 
+        // A client at the first URL the console shows reaches the backend's tools.
+        const client = await eventually(async () => {
+          const c = new Client({ name: 'console-walkthrough', version: '1.0.0' });
+          await c.connect(new StreamableHTTPClientTransport(new URL(urls[0])));
+          return c;
+        });
+        const echoed = await client.callTool({ name: 'echo', arguments: { message: 'via the shown URL' } });
+        await client.close();
+        expect(JSON.stringify(echoed.content)).toContain('Echo: via the shown URL');
+      } finally {
+        await page.close();
+      }
+    });
+
+    it.skipIf(!(caps.create && proxy.dataPlane && proxy.adminTools))('the Tools tab lists the backend tools with their arguments', async () => {
+      const page = await signIn();
+      try {
         await go(page, '#/mcp-servers/everything/tools');
         await eventually(async () => {
           await page.reload();
@@ -354,7 +371,7 @@ describe('console against the gateway', () => {
       }
     });
 
-    it.skipIf(!(caps.create && caps.dataPlane && caps.cors && proxyWorks))('Try it calls echo through the data plane from the browser', async () => {
+    it.skipIf(!(caps.create && caps.cors && proxy.dataPlane && proxy.adminTools))('Try it calls echo through the data plane from the browser', async () => {
       const page = await signIn();
       try {
         await go(page, '#/mcp-servers/everything/try/echo');

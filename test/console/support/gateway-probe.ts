@@ -140,18 +140,43 @@ export async function probeConsumerAuth(gw: RunningGateway): Promise<boolean> {
   }
 }
 
-/** Does a direct-proxy server to the MCP backend at `address` (Streamable HTTP at /mcp) list the backend's tools? */
-export async function probeDirectProxy(gw: RunningGateway, address: string): Promise<boolean> {
+/** What works for a direct-proxy server: tools/list through the data plane, and the admin API's tool list. */
+export interface DirectProxyCapabilities {
+  dataPlane: boolean;
+  adminTools: boolean;
+}
+
+async function listsEcho(res: Response | null): Promise<boolean> {
+  if (!res || res.status !== 200) return false;
+  const text = await res.text();
+  return text.includes('"echo"');
+}
+
+/** Probes a direct-proxy server to the MCP backend at `address` (Streamable HTTP at /mcp). */
+export async function probeDirectProxy(gw: RunningGateway, address: string): Promise<DirectProxyCapabilities> {
+  const none = { dataPlane: false, adminTools: false };
   const name = `console-probe-proxy-${process.pid}`;
   const svc = await admin(gw, 'POST', '/services', { name, protocol: 'mcp', endpoints: [address] }).catch(() => null);
-  if (svc?.status !== 201) return false;
+  if (svc?.status !== 201) return none;
   try {
     const created = await admin(gw, 'POST', '/mcp-servers', { name, type: 'direct-proxy', description: 'probe', service: name, transport: 'streamable-http', path: '/mcp' }).catch(() => null);
-    if (created?.status !== 201) return false;
-    return await within(5000, async () => {
-      const res = await admin(gw, 'GET', `/mcp-servers/${name}/tools`);
-      return res.status === 200 && JSON.stringify(await res.json()).includes('"echo"');
+    if (created?.status !== 201) return none;
+    const dataPlane = await within(5000, async () => {
+      const init = await status(`${gw.dataUrl}/mcp-servers/${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: INIT,
+      });
+      const session = init?.headers.get('mcp-session-id');
+      await init?.text();
+      if (init?.status !== 200) return false;
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18', ...(session ? { 'mcp-session-id': session } : {}) };
+      await status(`${gw.dataUrl}/mcp-servers/${name}`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) }).then((r) => r?.text());
+      const list = await status(`${gw.dataUrl}/mcp-servers/${name}`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+      return listsEcho(list);
     });
+    const adminTools = await within(3000, async () => listsEcho(await admin(gw, 'GET', `/mcp-servers/${name}/tools`)));
+    return { dataPlane, adminTools };
   } finally {
     await admin(gw, 'DELETE', `/mcp-servers/${name}`).catch(() => undefined);
     await admin(gw, 'DELETE', `/services/${name}`).catch(() => undefined);
