@@ -79,3 +79,37 @@ describe('dead and slow backends give isError results within the timeout', () =>
     await client.close();
   });
 });
+
+describe('arguments cannot climb out of the configured path', () => {
+  it('encodes {placeholders} and refuses dot segments rendered by templates', async () => {
+    const backend = await startBackend();
+    const gw = await startGateway();
+    try {
+      await gw.admin('PUT', '/api/v1/services/api', { protocol: 'http', endpoints: [backend.address] });
+      const tools = [
+        'server:\n  name: t\ntools:',
+        '  - name: byPlaceholder\n    args: [{ name: id, position: path, required: true }]\n    requestTemplate: { url: "/pets/{id}", method: GET }',
+        '  - name: byTemplate\n    args: [{ name: id, required: true }]\n    requestTemplate: { url: "/pets/{{.args.id}}", method: GET }',
+        '  - name: withHeader\n    args: [{ name: v, required: true, position: header }]\n    requestTemplate: { url: "/h", method: GET }',
+      ].join('\n');
+      await gw.admin('PUT', '/api/v1/mcp-servers/t', { type: 'http-to-mcp', description: 'd', service: 'api', tools });
+      await gw.settled();
+      const client = await connectClient(gw.dataUrl, 't', 'streamable-http');
+      await client.callTool({ name: 'byPlaceholder', arguments: { id: '../admin' } });
+      expect(backend.requests.at(-1)!.path).toBe('/pets/..%2Fadmin');
+      const before = backend.requests.length;
+      for (const id of ['../admin', '..', '%2e%2e/admin', 'a/./b']) {
+        const r = await client.callTool({ name: 'byTemplate', arguments: { id } });
+        expect(r.isError, id).toBe(true);
+        expect((r.content as Array<{ text: string }>)[0].text).toContain('segments; refused');
+      }
+      const crlf = await client.callTool({ name: 'withHeader', arguments: { v: 'x\r\nX-Injected: 1' } });
+      expect(crlf.isError).toBe(true);
+      expect(backend.requests.length).toBe(before);
+      await client.close();
+    } finally {
+      await gw.stop();
+      await backend.close();
+    }
+  });
+});

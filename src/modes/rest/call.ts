@@ -123,7 +123,12 @@ function substitutePath(url: string, pathArgs: Array<[string, unknown]>): string
   return url;
 }
 
+/** Dot segments in a rendered path (also percent-encoded) would let an argument climb out of the configured path. */
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|\?|#|$)/i;
+
 function resolveTarget(runtime: RestServerRuntime, tool: CompiledRestTool, rendered: string): { url: URL; dispatcher: Dispatcher } {
+  const pathPart = rendered.replace(/^https?:\/\/[^/?#]*/i, '').split(/[?#]/)[0];
+  if (DOT_SEGMENT.test(pathPart)) throw new CallFailure(`tool "${tool.name}": the rendered URL path contains "." or ".." segments; refused`);
   if (/^https?:\/\//i.test(rendered)) {
     let url: URL;
     try {
