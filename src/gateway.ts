@@ -17,10 +17,16 @@ import { DataPlane } from './transport/data-plane.js';
 import { SessionRegistry } from './protocol/session.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { GatewayMetrics } from './observe/metrics.js';
+import { Redis } from 'ioredis';
+import { MemoryCounters, RateLimiter, RedisCounters } from './limits/rate-limit.js';
 import { GATEWAY_VERSION } from './version.js';
 import { TIME_SERVER } from './config/seed.js';
 import type { Authenticator } from './transport/context.js';
 import { consumerAuthenticator } from './auth/authenticator.js';
+import { ServiceDiscovery } from './discovery/service-discovery.js';
+import { McpImportWriter } from './discovery/mcp-import.js';
+import { McpRouter } from './modes/router/provider.js';
+import { routerAwareAuthenticator } from './modes/router/auth.js';
 
 export interface GatewayOptions {
   settings: Settings;
@@ -69,6 +75,8 @@ export class Gateway {
   private current!: Snapshot;
   private readonly external = new ExternalAgents();
   readonly metrics = new GatewayMetrics();
+  private redis?: Redis;
+  private limiter!: RateLimiter;
   private unwatch?: () => void;
   private rebuilding: Promise<void> = Promise.resolve();
   private rebuildQueued = false;
@@ -77,6 +85,9 @@ export class Gateway {
   private ready = false;
   private readonly startedAt = new Date().toISOString();
   private authenticator!: Authenticator;
+  /** DNS and Nacos sources; endpoint lists are swapped into live pools (see discovery/). */
+  discovery?: ServiceDiscovery;
+  private router?: McpRouter;
 
   constructor(private readonly opts: GatewayOptions) {
     this.settings = opts.settings;
@@ -110,10 +121,17 @@ export class Gateway {
       this.fileWatcher = new ConfigFileWatcher(path.resolve(s.configFile), this.resources, this.log);
       await this.fileWatcher.applyNow();
     }
+    this.discovery = new ServiceDiscovery({ log: this.log, rebuild: () => this.scheduleRebuild(), imports: new McpImportWriter(this.store, this.cipher, this.log) });
+    if (s.routerName) this.router = new McpRouter(s.routerName, () => this.current, GATEWAY_VERSION);
     await this.rebuild();
     this.unwatch = this.store.watch(() => this.scheduleRebuild());
 
     this.sessions = new SessionRegistry(s.sessionTtlMs, s.maxSessions);
+    if (s.redisUrl) {
+      this.redis = new Redis(s.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+      this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'redis error'));
+    }
+    this.limiter = new RateLimiter(this.redis ? new RedisCounters(this.redis) : new MemoryCounters());
     this.dataPlane = new DataPlane(
       {
         snapshot: () => this.current,
@@ -121,8 +139,9 @@ export class Gateway {
         log: this.log,
         maxBodyBytes: s.maxBodyBytes,
         keepAliveMs: s.keepAliveMs,
-        authenticate: (route, req, res) => this.authenticator(route, req, res),
+        authenticate: routerAwareAuthenticator(() => this.authenticator, () => this.current, { header: s.consumerKeyHeader.toLowerCase(), query: s.consumerKeyQuery }),
         metrics: this.metrics,
+        limiter: this.limiter,
       },
       { allowedOrigins: s.allowedOrigins, publicUrl: s.publicUrl },
     );
@@ -204,6 +223,9 @@ export class Gateway {
         maxResponseBytes: this.settings.maxResponseBytes,
         defaultTimeoutMs: 30_000,
         consumerHeader: this.settings.consumerHeader,
+        discovery: this.discovery,
+        current: () => this.current,
+        router: this.router?.route,
       },
     );
     const previous = this.current;
@@ -216,6 +238,7 @@ export class Gateway {
         if (!now || !now.enabled) this.sessions.endServer(name);
       }
     }
+    this.discovery?.sync(snapshot);
     this.retire(retired);
     this.log.debug({ revision }, 'snapshot built');
   }
@@ -231,11 +254,13 @@ export class Gateway {
     clearInterval(this.heartbeat);
     this.fileWatcher?.stop();
     this.unwatch?.();
+    this.discovery?.close();
     this.sessions?.close();
     await Promise.allSettled([this.dataPlane?.close(), this.admin?.close()]);
     await this.rebuilding.catch(() => undefined);
     for (const svc of this.current?.services.values() ?? []) await svc.endpoints?.close();
     await this.external.close();
     await this.store?.close();
+    this.redis?.disconnect();
   }
 }

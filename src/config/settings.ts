@@ -34,6 +34,8 @@ export interface Settings {
   /** Header and query parameter that carry consumer keys (besides Authorization: Bearer). */
   consumerKeyHeader: string;
   consumerKeyQuery: string;
+  /** Name of the built-in MCP router (served at /mcp-servers/{name}); empty turns it off. */
+  routerName?: string;
   /** Named admin tokens: `name=read-only:TOKEN,name2=read-write:TOKEN2`. */
   adminTokens?: string;
 }
@@ -71,6 +73,7 @@ export const SETTING_SPECS: SettingSpec[] = [
   { key: 'consumerHeader', env: 'MCPGW_CONSUMER_HEADER', flag: 'consumer-header', kind: 'string', default: 'x-mcp-consumer', description: 'header naming the calling consumer on backend requests' },
   { key: 'consumerKeyHeader', env: 'MCPGW_CONSUMER_KEY_HEADER', flag: 'consumer-key-header', kind: 'string', default: 'x-api-key', description: 'header carrying consumer keys (besides Authorization: Bearer)' },
   { key: 'consumerKeyQuery', env: 'MCPGW_CONSUMER_KEY_QUERY', flag: 'consumer-key-query', kind: 'string', default: 'api_key', description: 'query parameter carrying consumer keys' },
+  { key: 'routerName', env: 'MCPGW_ROUTER_NAME', flag: 'router-name', kind: 'string', default: 'router', description: 'name of the built-in MCP router server (empty: no router)' },
   { key: 'seed', env: 'MCPGW_SEED', flag: 'seed', kind: 'bool', default: 'true', description: 'seed the example "time" server into an empty store' },
 ];
 

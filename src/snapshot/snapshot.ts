@@ -8,6 +8,7 @@ import { RestToolProvider } from '../modes/rest/provider.js';
 import { tokenTarget, type RestServerRuntime } from '../modes/rest/call.js';
 import { BackendTokenSource } from '../auth/backend-tokens.js';
 import { ExternalAgents, ServiceEndpoints, type EndpointSpec } from '../transport/upstream/http-pool.js';
+import { ToolsetProvider } from '../modes/toolset/provider.js';
 
 /** A data-plane route to one MCP server, compiled. */
 export interface ServerRoute {
@@ -57,19 +58,27 @@ export interface SnapshotDeps {
   maxResponseBytes: number;
   defaultTimeoutMs: number;
   consumerHeader: string;
+  /** Endpoints found so far for DNS- and Nacos-sourced services (discovery swaps later changes in place). */
+  discovery?: { known(spec: ServiceSpec): EndpointSpec[] | undefined };
+  /** The live snapshot, for providers that resolve other servers at call time (tool sets). */
+  current?: () => Snapshot;
+  /** The built-in MCP router, served under its name unless a configured server has that name. */
+  router?: ServerRoute;
 }
 
 export function staticEndpoints(spec: ServiceSpec): EndpointSpec[] {
   return (spec.endpoints ?? []).map((e) => (typeof e === 'string' ? { address: e, weight: 1 } : { address: e.address, weight: e.weight ?? 1 }));
 }
 
-function buildService(spec: ServiceSpec, previous: ServiceRuntime | undefined): ServiceRuntime {
-  const key = JSON.stringify(spec);
+function buildService(spec: ServiceSpec, previous: ServiceRuntime | undefined, deps: SnapshotDeps): ServiceRuntime {
+  const discovered = spec.dns || spec.nacos ? (deps.discovery?.known(spec) ?? []) : undefined;
+  // A discovered service is rebuilt only when it gains its first endpoint or loses its last; other changes are swapped in place.
+  const key = `${JSON.stringify(spec)}${discovered ? (discovered.length ? '|up' : '|down') : ''}`;
   if (previous && previous.key === key) return previous;
   let endpoints: ServiceEndpoints | undefined;
-  if ((spec.protocol === 'http' || spec.protocol === 'https' || spec.protocol === 'mcp') && spec.endpoints?.length) {
+  if ((spec.protocol === 'http' || spec.protocol === 'https' || spec.protocol === 'mcp') && (spec.endpoints?.length || discovered)) {
     const scheme = spec.protocol === 'https' ? 'https' : 'http';
-    endpoints = new ServiceEndpoints(spec.name, scheme, staticEndpoints(spec), spec.tls);
+    endpoints = new ServiceEndpoints(spec.name, scheme, discovered ?? staticEndpoints(spec), spec.tls, { policy: spec.loadBalancing });
   }
   return { spec, endpoints, key };
 }
@@ -88,7 +97,7 @@ function routeKey(spec: McpServerSpec, services: Map<string, ServiceRuntime>): s
  */
 export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefined, deps: SnapshotDeps): { snapshot: Snapshot; retired: ServiceRuntime[] } {
   const services = new Map<string, ServiceRuntime>();
-  for (const spec of input.services) services.set(spec.name, buildService(spec, previous?.services.get(spec.name)));
+  for (const spec of input.services) services.set(spec.name, buildService(spec, previous?.services.get(spec.name), deps));
   const retired: ServiceRuntime[] = [];
   for (const [name, old] of previous?.services ?? []) if (services.get(name) !== old) retired.push(old);
 
@@ -134,6 +143,9 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
         const service = spec.service ? services.get(spec.service) : undefined;
         if (!service) throw new Error(`service "${spec.service}" does not exist`);
         route.proxy = createDirectProxy(spec, service, previous?.servers.get(spec.name)?.proxy);
+      } else if (spec.type === 'toolset') {
+        if (!deps.current) throw new Error('tool sets need the live snapshot');
+        route.provider = new ToolsetProvider(spec, deps.current, deps.version);
       }
     } catch (err) {
       route.brokenReason = err instanceof ToolConfigCompileError ? err.message : `MCP server "${spec.name}" cannot be served: ${(err as Error).message}`;
@@ -141,6 +153,7 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
     routeKeys.set(route, key);
     servers.set(spec.name, route);
   }
+  if (deps.router && !servers.has(deps.router.name)) servers.set(deps.router.name, deps.router);
   const snapshot: Snapshot = {
     revision: input.revision,
     builtAt: Date.now(),

@@ -1,4 +1,4 @@
-import { Agent, DecoratorHandler, Dispatcher, Pool } from 'undici';
+import { Agent, Dispatcher, Pool } from 'undici';
 import { guardedLookup } from './address-policy.js';
 
 export interface EndpointSpec {
@@ -80,23 +80,23 @@ class Endpoint extends Dispatcher {
     return this.weight > 0 && now >= this.ejectedUntil;
   }
 
-  dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     return this.owner.send(this, opts, handler, new Set([this]));
   }
 
-  close(): Promise<void>;
-  close(callback: () => void): void;
-  close(callback?: () => void): Promise<void> | void {
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
     const p = this.pool.close();
     if (callback) void p.then(callback, callback);
     else return p;
   }
 
-  destroy(): Promise<void>;
-  destroy(err: Error | null): Promise<void>;
-  destroy(callback: () => void): void;
-  destroy(err: Error | null, callback: () => void): void;
-  destroy(a?: unknown, b?: unknown): Promise<void> | void {
+  override destroy(): Promise<void>;
+  override destroy(err: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(err: Error | null, callback: () => void): void;
+  override destroy(a?: unknown, b?: unknown): Promise<void> | void {
     const err = a instanceof Error ? a : null;
     const cb = typeof a === 'function' ? a : typeof b === 'function' ? b : undefined;
     const p = this.pool.destroy(err);
@@ -105,18 +105,30 @@ class Endpoint extends Dispatcher {
   }
 }
 
+/** The handler interface `Dispatcher.request()` passes to dispatch (undici's callback style). */
+interface LegacyHandler {
+  onConnect?(abort: (err?: Error) => void, context?: unknown): void;
+  onHeaders?(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean;
+  onUpgrade?(status: number, rawHeaders: Buffer[], socket: unknown): void;
+  onData?(chunk: Buffer): boolean;
+  onComplete?(trailers: unknown): void;
+  onError?(err: Error): void;
+  onBodySent?(chunk: unknown): void;
+  onResponseStarted?(): void;
+  onRequestSent?(): void;
+}
+
 /** Tracks one attempt: in-flight count, health outcome, and re-sending after a failure without response. */
-class Attempt extends DecoratorHandler {
+class Attempt implements LegacyHandler {
   private responded = false;
   private finished = false;
 
   constructor(
-    private readonly inner: Dispatcher.DispatchHandler,
+    private readonly inner: LegacyHandler,
     private readonly ep: Endpoint,
     private readonly opts: Dispatcher.DispatchOptions,
     private readonly tried: Set<Endpoint>,
   ) {
-    super(inner);
     ep.inflight++;
   }
 
@@ -126,42 +138,66 @@ class Attempt extends DecoratorHandler {
     this.ep.inflight--;
   }
 
-  onRequestUpgrade(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>, socket: unknown): void {
+  onConnect(abort: (err?: Error) => void, context?: unknown): void {
+    this.inner.onConnect?.(abort, context);
+  }
+
+  onResponseStarted(): void {
+    this.inner.onResponseStarted?.();
+  }
+
+  onRequestSent(): void {
+    this.inner.onRequestSent?.();
+  }
+
+  onBodySent(chunk: unknown): void {
+    this.inner.onBodySent?.(chunk);
+  }
+
+  onUpgrade(status: number, rawHeaders: Buffer[], socket: unknown): void {
     this.responded = true;
     this.ep.owner.report(this.ep, true);
     this.finish();
-    return super.onRequestUpgrade(controller, status, headers as never, socket as never);
+    this.inner.onUpgrade?.(status, rawHeaders, socket);
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>, message?: string): void {
-    this.responded = true;
-    this.ep.owner.report(this.ep, status < 502 || status > 504);
-    return super.onResponseStart(controller, status, headers as never, message);
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // 1xx interim answers are not the response.
+    if (status >= 200) {
+      this.responded = true;
+      this.ep.owner.report(this.ep, status < 502 || status > 504);
+    }
+    return this.inner.onHeaders ? this.inner.onHeaders(status, rawHeaders, resume, statusText) : true;
   }
 
-  onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+  onData(chunk: Buffer): boolean {
+    return this.inner.onData ? this.inner.onData(chunk) : true;
+  }
+
+  onComplete(trailers: unknown): void {
     this.finish();
-    return super.onResponseEnd(controller, trailers as never);
+    this.inner.onComplete?.(trailers);
   }
 
-  onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
+  onError(err: Error): void {
     this.finish();
     if (!this.responded) {
       const code = errorCode(err);
       const connectFailure = code !== undefined && CONNECT_ERRORS.has(code);
       if (connectFailure) this.ep.owner.report(this.ep, false);
-      const safe = connectFailure || (code !== undefined && RESET_ERRORS.has(code) && (this.opts as Record<string, unknown>)[RETRY_SAFE] === true);
+      const safe = connectFailure || (code !== undefined && RESET_ERRORS.has(code) && (this.opts as unknown as Record<string, unknown>)[RETRY_SAFE] === true);
       if (safe && replayable(this.opts.body) && this.ep.owner.retryAllowed(this.tried)) {
         const next = this.ep.owner.pickExcluding(this.tried);
         if (next) {
           this.tried.add(next);
-          // The first attempt never reached a socket that answered; the caller's handler sees only the retry.
-          this.ep.owner.send(next, { ...this.opts, origin: next.origin }, this.inner, this.tried);
+          // The failed attempt never produced a response; the caller's handler sees only the retry.
+          this.ep.owner.send(next, { ...this.opts, origin: next.origin }, this.inner as Dispatcher.DispatchHandler, this.tried);
           return;
         }
       }
     }
-    return super.onResponseError(controller, err);
+    if (this.inner.onError) this.inner.onError(err);
+    else throw err;
   }
 }
 
@@ -261,7 +297,9 @@ export class ServiceEndpoints {
 
   /** @internal Sends on one endpoint with bookkeeping. */
   send(ep: Endpoint, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, tried: Set<Endpoint>): boolean {
-    return ep.pool.dispatch(opts, new Attempt(handler, ep, opts, tried));
+    // Handlers in undici's newer controller style are passed through untracked (request() uses the callback style).
+    if ((handler as { onRequestStart?: unknown }).onRequestStart) return ep.pool.dispatch(opts, handler);
+    return ep.pool.dispatch(opts, new Attempt(handler as LegacyHandler, ep, opts, tried) as unknown as Dispatcher.DispatchHandler);
   }
 
   /** @internal Records an outcome for passive health. */
