@@ -190,16 +190,18 @@ export class Execution implements CallContext {
       const t = forkType(val);
       if (t === 'Number') {
         if (decl.length > 1) this.fail(`can't use ${forkRaw(val)} to iterate over more than one variable`, r.pos);
-        const n = Math.trunc(forkNum(val));
+        const n = goInt(forkNum(val));
         if (!(n > 0)) return orElse();
         if (n > this.limits.maxSteps) throw new EngineFault('TEMPLATE_LIMIT', `range over ${n} exceeds ${this.limits.maxSteps} steps`, r.pos);
         for (let i = 0; i < n; i++) if (!one(BigInt(i), BigInt(i))) break;
         return;
       }
-      if (t === 'String' && typeof val === 'string') {
-        if (val === '') return orElse();
+      if ((t === 'String' && typeof val === 'string') || val instanceof GoTime) {
+        // A time reaches the fork's range as its fmt.Sprint text.
+        const str = typeof val === 'string' ? val : displayString(val);
+        if (str === '') return orElse();
         let offset = 0;
-        for (const ch of val) {
+        for (const ch of str) {
           if (!one(BigInt(offset), ch)) break;
           offset += Buffer.byteLength(ch);
         }
@@ -391,6 +393,12 @@ export class Execution implements CallContext {
     }
     return last;
   }
+}
+
+/** Go's int(x) of a float64 on amd64: out-of-range values become the minimum int64. */
+function goInt(x: number): number {
+  if (Number.isNaN(x) || x >= 2 ** 63 || x < -(2 ** 63)) return -(2 ** 63);
+  return Math.trunc(x);
 }
 
 /** Converts a function's Go result into the next pipeline value, as the fork does. */

@@ -11,8 +11,10 @@ import { registerMisc } from './sprig/misc.js';
 import { registerSemver } from './sprig/semver.js';
 import { registerStrings } from './sprig/strings.js';
 import { registerTime } from './sprig/time.js';
+import { get as gjsonGet } from './gjson/index.js';
 import {
   JsonNode,
+  fromResult,
   forkNum,
   forkRaw,
   forkString,
@@ -89,6 +91,8 @@ export function functionNames(): string[] {
 builtin('gjson', 1, 1, (args, cx) => {
   const p = args[0];
   if (forkType(p) !== 'String') throw new FuncError('gjson requires a string path argument');
+  // With no data the fork queries an empty document, where multipaths still build "{}" or "[]".
+  if (cx.dot === undefined) return fromResult(gjsonGet('', p as string));
   return lookup(cx.dot, p as string);
 });
 

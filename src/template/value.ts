@@ -157,11 +157,9 @@ export function lookup(v: Value, path: string): Value {
     }
     return cur;
   }
-  if (typeof v === 'string' || v instanceof JsonNumber || typeof v === 'boolean' || v === null) {
-    // gjson.Get on a scalar's raw text, as the fork does.
-    return fromResult(gjsonGet(forkRaw(v), path));
-  }
-  return undefined;
+  if (v === undefined) return undefined;
+  // Anything else is a scalar (or a Go value the fork holds as text): gjson.Get on its raw text.
+  return fromResult(gjsonGet(forkRaw(v), path));
 }
 
 /** Truthiness as the fork's isGjsonTrue defines it (Go's rules for values the fork never sees). */
@@ -175,7 +173,8 @@ export function truthy(v: Value): boolean {
     case 'bigint':
       return v !== 0n;
     case 'number':
-      return v !== 0;
+      // The fork holds function floats as "%f" text, so tiny values are zero.
+      return roundF6(v) !== 0;
   }
   if (v instanceof JsonNumber) return v.num !== 0;
   if (v instanceof JsonNode) return v.truthy();

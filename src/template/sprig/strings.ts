@@ -414,7 +414,12 @@ export function registerStrings(def: Define): void {
     cx.reserve(src.length + (out.length - 1) * nu.length);
     return out.join(nu);
   });
-  def('plural', 3, 3, 'string', ([one, many, n]) => (argInt(n) === 1 ? argString(one) : argString(many)));
+  def('plural', 3, 3, 'string', ([one, many, n]) => {
+    // Go checks every parameter type before the call.
+    const o = argString(one);
+    const m = argString(many);
+    return argInt(n) === 1 ? o : m;
+  });
 
   def('split', 2, 2, 'value', ([sep, s]) => splitToDict(argString(s).split(argString(sep))));
   def('splitn', 3, 3, 'value', ([sep, n, s]) => splitToDict(splitN(argString(s), argString(sep), argInt(n))));
