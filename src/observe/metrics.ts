@@ -28,6 +28,7 @@ export class GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly rateLimited = new Counter({ name: 'mcpgw_rate_limited_total', help: 'Calls refused by a rate limit, by server', labelNames: ['server'] as const, registers: [this.registry] });
   readonly sessions = new Gauge({ name: 'mcpgw_sessions', help: 'Client sessions held now', registers: [this.registry] });
   readonly snapshotRevision = new Gauge({ name: 'mcpgw_snapshot_revision', help: 'Store revision of the served snapshot', registers: [this.registry] });
   readonly reloads = new Counter({ name: 'mcpgw_snapshot_reloads_total', help: 'Snapshots built since start', registers: [this.registry] });

@@ -3,6 +3,7 @@ import type { Snapshot, ServerRoute } from '../snapshot/snapshot.js';
 import type { SessionRegistry } from '../protocol/session.js';
 import type { Logger } from '../observe/logger.js';
 import type { GatewayMetrics } from '../observe/metrics.js';
+import type { RateLimiter } from '../limits/rate-limit.js';
 
 /** Decides who is calling a server before any session is made; answers the refusal itself. */
 export type Authenticator = (route: ServerRoute, req: IncomingMessage, res: ServerResponse) => Promise<{ ok: true; consumer?: string } | { ok: false }>;
@@ -16,6 +17,7 @@ export interface TransportContext {
   keepAliveMs: number;
   authenticate: Authenticator;
   metrics?: GatewayMetrics;
+  limiter?: RateLimiter;
 }
 
 /** A request resolved to its MCP server. */

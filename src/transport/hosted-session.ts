@@ -2,10 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerRoute } from '../snapshot/snapshot.js';
 import { sendRpcError } from './http-io.js';
 import { boundedLabel, methodLabel, type GatewayMetrics } from '../observe/metrics.js';
+import type { Admission, RateLimiter } from '../limits/rate-limit.js';
 import {
   errorResponse,
   isRequest,
   GW_FORBIDDEN,
+  GW_RATE_LIMITED,
   JSONRPC_INVALID_REQUEST,
   resultResponse,
   type JsonRpcMessage,
@@ -14,6 +16,21 @@ import {
 } from '../protocol/jsonrpc.js';
 import { dispatchRequest, initializeResult, type ToolProvider } from '../protocol/dispatch.js';
 import type { Session } from '../protocol/session.js';
+
+export interface HostedCallOptions {
+  /** Aborts the request when the client goes away (its response or stream closed). */
+  gone?: AbortSignal;
+  allowedTools?: ReadonlySet<string>;
+  metrics?: GatewayMetrics;
+  limiter?: RateLimiter;
+  route?: ServerRoute;
+}
+
+/** The retry delay of a rate-limited answer, when it is one. */
+export function rateLimitedAfter(r: JsonRpcResponse | undefined): number | undefined {
+  const data = r?.error?.data as { code?: string; retryAfterSeconds?: number } | undefined;
+  return data?.code === 'RATE_LIMITED' ? data.retryAfterSeconds : undefined;
+}
 
 /** In-flight requests of a session by JSON-RPC id, so notifications/cancelled can abort them. */
 const inFlight = new WeakMap<Session, Map<string, AbortController>>();
@@ -31,11 +48,9 @@ export async function handleHostedMessage(
   session: Session,
   msg: JsonRpcMessage,
   req: IncomingMessage,
-  /** Aborts the request when the client goes away (its response or stream closed). */
-  gone?: AbortSignal,
-  allowedTools?: ReadonlySet<string>,
-  metrics?: GatewayMetrics,
+  opts: HostedCallOptions = {},
 ): Promise<JsonRpcResponse | undefined> {
+  const { gone, allowedTools, metrics } = opts;
   if (!isRequest(msg)) return undefined;
   if (!('id' in msg)) {
     handleNotification(session, msg);
@@ -58,7 +73,17 @@ export async function handleHostedMessage(
   const onGone = () => controller.abort();
   gone?.addEventListener('abort', onGone, { once: true });
   let response: JsonRpcResponse | undefined;
+  let admission: Admission | undefined;
   try {
+    if (opts.limiter && msg.method === 'tools/call' && opts.route?.spec.rateLimits?.length) {
+      const name = (msg.params as Record<string, unknown> | undefined)?.name;
+      admission = await opts.limiter.admit(opts.route.spec.rateLimits, { server: session.server, consumer: session.consumer, tool: typeof name === 'string' ? name : undefined });
+      if (!admission.ok) {
+        opts.metrics?.rateLimited.inc({ server: session.server });
+        response = errorResponse(msg.id ?? null, GW_RATE_LIMITED, `Rate limit exceeded: ${admission.rule}; retry after ${admission.retryAfterSeconds}s`, { code: 'RATE_LIMITED', retryAfterSeconds: admission.retryAfterSeconds });
+        return response;
+      }
+    }
     response = await dispatchRequest(provider, msg as JsonRpcRequest, {
       session,
       consumer: session.consumer,
@@ -70,6 +95,7 @@ export async function handleHostedMessage(
     });
     return response;
   } finally {
+    if (admission?.ok) admission.release();
     if (metrics) record(metrics, provider, session, msg as JsonRpcRequest, response, started);
     gone?.removeEventListener('abort', onGone);
     map.delete(key);

@@ -79,7 +79,13 @@ export async function sseMessage(ctx: TransportContext, r: RoutedRequest): Promi
   await Promise.all(
     messages.map(async (m) => {
       if ('invalid' in m) return void responses.push(invalidBatchItem(m.id, m.invalid));
-      const out = await handleHostedMessage(provider, session, m as JsonRpcMessage, req, streamGone.get(session), route.toolAcl?.get(session.consumer ?? ''), ctx.metrics);
+      const out = await handleHostedMessage(provider, session, m as JsonRpcMessage, req, {
+        gone: streamGone.get(session),
+        allowedTools: route.toolAcl?.get(session.consumer ?? ''),
+        metrics: ctx.metrics,
+        limiter: ctx.limiter,
+        route,
+      });
       if (out) responses.push(out);
     }),
   );

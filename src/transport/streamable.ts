@@ -2,7 +2,7 @@ import { parseBody, JSONRPC_INVALID_REQUEST, isRequest, type JsonRpcMessage, typ
 import { allowsBatch, isSupportedVersion, DEFAULT_HTTP_VERSION, SUPPORTED_VERSIONS } from '../protocol/versions.js';
 import { SessionLimitError, type Session } from '../protocol/session.js';
 import { accepts, BodyTooLargeError, readBody, sendJson, sendRpcError, SSE_HEADERS } from './http-io.js';
-import { handleHostedMessage, invalidBatchItem, sameCaller } from './hosted-session.js';
+import { handleHostedMessage, invalidBatchItem, rateLimitedAfter, sameCaller } from './hosted-session.js';
 import type { RoutedRequest, TransportContext } from './context.js';
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -113,7 +113,13 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
         responses.push(invalidBatchItem(m.id, m.invalid));
         return;
       }
-      const out = await handleHostedMessage(provider, session!, m, req, gone.signal, route.toolAcl?.get(session!.consumer ?? ''), ctx.metrics);
+      const out = await handleHostedMessage(provider, session!, m, req, {
+        gone: gone.signal,
+        allowedTools: route.toolAcl?.get(session!.consumer ?? ''),
+        metrics: ctx.metrics,
+        limiter: ctx.limiter,
+        route,
+      });
       if (out) responses.push(out);
     }),
   );
@@ -121,6 +127,11 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
   if (isInit) {
     const initResponse = responses[0];
     if (!initResponse || initResponse.error) ctx.sessions.end(session.id);
+  }
+  const retryAfter = parsed.kind === 'single' ? rateLimitedAfter(responses[0]) : undefined;
+  if (retryAfter !== undefined) {
+    sendJson(res, 429, responses[0], { ...headers, 'retry-after': String(retryAfter) });
+    return;
   }
   sendJson(res, 200, parsed.kind === 'single' ? responses[0] : responses, headers);
 }
