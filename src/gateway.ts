@@ -142,6 +142,7 @@ export class Gateway {
         authenticate: routerAwareAuthenticator(() => this.authenticator, () => this.current, { header: s.consumerKeyHeader.toLowerCase(), query: s.consumerKeyQuery }),
         metrics: this.metrics,
         limiter: this.limiter,
+        accessLog: s.accessLog ? this.log.child({ component: 'access' }) : undefined,
       },
       { allowedOrigins: s.allowedOrigins, publicUrl: s.publicUrl },
     );

@@ -36,6 +36,8 @@ export interface Settings {
   consumerKeyQuery: string;
   /** Name of the built-in MCP router (served at /mcp-servers/{name}); empty turns it off. */
   routerName?: string;
+  /** Write one access-log line per MCP request. */
+  accessLog: boolean;
   /** Named admin tokens: `name=read-only:TOKEN,name2=read-write:TOKEN2`. */
   adminTokens?: string;
 }
@@ -74,6 +76,7 @@ export const SETTING_SPECS: SettingSpec[] = [
   { key: 'consumerKeyHeader', env: 'MCPGW_CONSUMER_KEY_HEADER', flag: 'consumer-key-header', kind: 'string', default: 'x-api-key', description: 'header carrying consumer keys (besides Authorization: Bearer)' },
   { key: 'consumerKeyQuery', env: 'MCPGW_CONSUMER_KEY_QUERY', flag: 'consumer-key-query', kind: 'string', default: 'api_key', description: 'query parameter carrying consumer keys' },
   { key: 'routerName', env: 'MCPGW_ROUTER_NAME', flag: 'router-name', kind: 'string', default: 'router', description: 'name of the built-in MCP router server (empty: no router)' },
+  { key: 'accessLog', env: 'MCPGW_ACCESS_LOG', flag: 'access-log', kind: 'bool', default: 'true', description: 'one JSON log line per MCP request (no arguments, no credentials)' },
   { key: 'seed', env: 'MCPGW_SEED', flag: 'seed', kind: 'bool', default: 'true', description: 'seed the example "time" server into an empty store' },
 ];
 

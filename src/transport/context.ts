@@ -18,6 +18,7 @@ export interface TransportContext {
   authenticate: Authenticator;
   metrics?: GatewayMetrics;
   limiter?: RateLimiter;
+  accessLog?: Logger;
 }
 
 /** A request resolved to its MCP server. */

@@ -3,6 +3,7 @@ import type { ServerRoute } from '../snapshot/snapshot.js';
 import { sendRpcError } from './http-io.js';
 import { boundedLabel, methodLabel, type GatewayMetrics } from '../observe/metrics.js';
 import type { Admission, RateLimiter } from '../limits/rate-limit.js';
+import type { Logger } from '../observe/logger.js';
 import {
   errorResponse,
   isRequest,
@@ -24,6 +25,8 @@ export interface HostedCallOptions {
   metrics?: GatewayMetrics;
   limiter?: RateLimiter;
   route?: ServerRoute;
+  /** One JSON line per request: who, what, outcome, duration; never arguments or credentials. */
+  accessLog?: Logger;
 }
 
 /** The retry delay of a rate-limited answer, when it is one. */
@@ -64,7 +67,7 @@ export async function handleHostedMessage(
     session.clientCapabilities = params.capabilities as Record<string, unknown> | undefined;
     return resultResponse(msg.id ?? null, result);
   }
-  const started = metrics ? process.hrtime.bigint() : 0n;
+  const started = metrics || opts.accessLog ? process.hrtime.bigint() : 0n;
   const controller = new AbortController();
   let map = inFlight.get(session);
   if (!map) inFlight.set(session, (map = new Map()));
@@ -97,6 +100,7 @@ export async function handleHostedMessage(
   } finally {
     if (admission?.ok) admission.release();
     if (metrics) record(metrics, provider, session, msg as JsonRpcRequest, response, started);
+    if (opts.accessLog) logAccess(opts.accessLog, session, msg as JsonRpcRequest, response, started);
     gone?.removeEventListener('abort', onGone);
     map.delete(key);
   }
@@ -139,4 +143,21 @@ function record(metrics: GatewayMetrics, provider: ToolProvider, session: Sessio
     const toolOutcome = response?.error ? 'rpc_error' : result?.isError ? 'tool_error' : 'ok';
     metrics.toolCalls.inc({ server: session.server, tool, consumer: session.consumer ?? 'none', outcome: toolOutcome });
   }
+}
+
+function logAccess(log: Logger, session: Session, msg: JsonRpcRequest, response: JsonRpcResponse | undefined, started: bigint): void {
+  const name = msg.method === 'tools/call' ? (msg.params as Record<string, unknown> | undefined)?.name : undefined;
+  const result = response?.result as { isError?: boolean } | undefined;
+  log.info({
+    type: 'access',
+    server: session.server,
+    session: session.id.slice(0, 8),
+    transport: session.transport,
+    method: msg.method,
+    tool: typeof name === 'string' ? name.slice(0, 128) : undefined,
+    consumer: session.consumer,
+    outcome: response?.error ? 'error' : result?.isError ? 'tool_error' : 'ok',
+    errorCode: response?.error?.code,
+    durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+  });
 }

@@ -85,6 +85,7 @@ export async function sseMessage(ctx: TransportContext, r: RoutedRequest): Promi
         metrics: ctx.metrics,
         limiter: ctx.limiter,
         route,
+        accessLog: ctx.accessLog,
       });
       if (out) responses.push(out);
     }),

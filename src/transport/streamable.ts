@@ -119,6 +119,7 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
         metrics: ctx.metrics,
         limiter: ctx.limiter,
         route,
+        accessLog: ctx.accessLog,
       });
       if (out) responses.push(out);
     }),

@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { ServiceRuntime } from '../../snapshot/snapshot.js';
 import { backendCredential, type BackendCredential } from './forward-headers.js';
 
@@ -55,6 +55,32 @@ export interface UpstreamRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * Long-lived streams (legacy SSE sessions, GET streams) each hold a connection for their whole life,
+ * so they must not count against the service pool's connection cap (they would starve calls, and
+ * session 257 would wait forever). They get an uncapped agent per service, shared across snapshots
+ * while the service's pools are.
+ */
+const streamAgents = new WeakMap<object, Agent>();
+
+function streamAgent(service: ServiceRuntime): Agent {
+  const key = service.endpoints ?? service;
+  let agent = streamAgents.get(key);
+  if (!agent) {
+    const tls = service.spec.tls ?? {};
+    agent = new Agent({
+      connections: null,
+      pipelining: 1,
+      keepAliveTimeout: 10_000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: service.spec.protocol === 'https' ? { rejectUnauthorized: !tls.insecureSkipVerify, servername: tls.serverName } : undefined,
+    });
+    streamAgents.set(key, agent);
+  }
+  return agent;
+}
+
 /** The HTTP side of an MCP backend: endpoint choice, credential, timeouts. Built once per snapshot. */
 export class McpUpstream {
   readonly credential: BackendCredential;
@@ -80,8 +106,9 @@ export class McpUpstream {
 
   /** Sends one request; resolves on response headers. Errors are UpstreamError. */
   async send(ep: UpstreamEndpoint, r: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+    const dispatcher = r.longLived ? streamAgent(this.service) : ep.dispatcher;
     try {
-      return await ep.dispatcher.request({
+      return await dispatcher.request({
         origin: ep.origin,
         path: r.path,
         method: r.method,
