@@ -101,7 +101,7 @@ export function convertDocument(root: unknown, opts: ConvertOptions = {}): Conve
 export async function convertOpenApi(content: string, opts: ConvertOptions = {}): Promise<ConvertResult> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   try {
-    const root = parseText(content, maxBytes);
+    const root = await parseText(content, maxBytes);
     return convertDocument(root, opts);
   } catch (err) {
     if (err instanceof OpenApiError) throw err;
