@@ -146,7 +146,8 @@ export function convertMcpServers(registry: { name: string; namespace?: string }
     }
     const nacos = { registry: registry.name, service: refService, group: str(ref?.groupName) ?? 'DEFAULT_GROUP', namespace: str(ref?.namespaceId) ?? registry.namespace ?? 'public' };
     const serviceName = importedName(rawName, 'nacos-');
-    const backend = protocol === 'mcp-sse' || protocol === 'mcp-streamable' ? protocol : front;
+    // `protocol` is what the backend speaks; `frontProtocol` only says how it is exposed (an http backend may be exposed as mcp-sse).
+    const backend = protocol ?? front;
     if (backend === 'mcp-sse' || backend === 'mcp-streamable') {
       const sse = backend === 'mcp-sse';
       let path = str(remote?.exportPath) ?? (sse ? '/sse' : '/mcp');
