@@ -114,8 +114,8 @@ export async function startNacosDouble(opts: { version?: 'v3' | 'v2'; auth?: boo
     },
   };
 
-  const json = (res: http.ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  const ok = (res: http.ServerResponse, data: unknown) => json(res, 200, { code: 0, message: 'success', data });
+  const json = (res: http.ServerResponse, status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const ok = (res: http.ServerResponse, data: unknown): void => json(res, 200, { code: 0, message: 'success', data });
 
   async function readBody(req: http.IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
