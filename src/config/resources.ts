@@ -48,6 +48,7 @@ export interface McpServerSpec {
   path?: string;
   tools?: string;
   allowPrivateNetworks?: boolean;
+  retryToolCalls?: boolean;
   toolset?: Array<{ server: string; tool: string; name?: string }>;
   consumerAuth?: { enabled?: boolean; allowedConsumers?: string[]; allowedTools?: Record<string, string[]> };
   rateLimits?: RateLimitRule[];

@@ -116,6 +116,7 @@ export const mcpServerSchema = {
     path: { type: 'string', pattern: '^/[^\\s?#]*$', maxLength: 1024 },
     tools: { type: 'string', maxLength: 4 * 1024 * 1024, description: 'Higress tool YAML (server/tools), as text' },
     allowPrivateNetworks: { type: 'boolean', description: 'let absolute tool URLs reach loopback/private addresses' },
+    retryToolCalls: { type: 'boolean', description: 'tool calls are safe to repeat: re-send one to another endpoint when its connection broke before an answer' },
     toolset: {
       type: 'array',
       maxItems: 1024,

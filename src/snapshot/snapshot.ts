@@ -128,6 +128,7 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
           compiled,
           service: service?.endpoints,
           allowPrivateNetworks: !!spec.allowPrivateNetworks,
+          retryToolCalls: spec.retryToolCalls,
           timeoutMs: service?.spec.timeoutMs ?? deps.defaultTimeoutMs,
           maxResponseBytes: deps.maxResponseBytes,
           external: deps.external,

@@ -108,6 +108,34 @@ async function holdingBackend(resets = true): Promise<{ address: string; seen: n
   };
 }
 
+describe('retries of tool calls', () => {
+  it('re-sends a call whose connection broke only when the server opted in with retryToolCalls', async () => {
+    const gw = await startGateway();
+    const resetting = await holdingBackend();
+    const good = await holdingBackend(false);
+    const tools = 'server:\n  name: r\ntools:\n  - name: post\n    description: a call that breaks on one backend\n    requestTemplate:\n      url: /reset\n      method: POST\n';
+    await gw.admin('PUT', '/api/v1/services/api', { protocol: 'http', loadBalancing: 'round-robin', endpoints: [resetting.address, good.address] });
+    await gw.admin('PUT', '/api/v1/mcp-servers/r', { type: 'http-to-mcp', description: 'r', service: 'api', tools });
+    await gw.settled();
+    let client = await connectClient(gw.dataUrl, 'r', 'streamable-http');
+    const outcomes: boolean[] = [];
+    for (let i = 0; i < 2; i++) outcomes.push(!((await client.callTool({ name: 'post', arguments: {} })) as { isError?: boolean }).isError);
+    // Without opt-in the call that hit the resetting backend fails: it may have run there.
+    expect(outcomes.sort()).toEqual([false, true]);
+    await client.close();
+    expect((await gw.admin('PUT', '/api/v1/mcp-servers/r', { type: 'http-to-mcp', description: 'r', service: 'api', tools, retryToolCalls: true })).status).toBe(200);
+    await gw.settled();
+    client = await connectClient(gw.dataUrl, 'r', 'streamable-http');
+    const seenBefore = resetting.seen;
+    for (let i = 0; i < 2; i++) expect(((await client.callTool({ name: 'post', arguments: {} })) as { isError?: boolean }).isError).toBeFalsy();
+    expect(resetting.seen).toBe(seenBefore + 1);
+    await client.close();
+    await gw.stop();
+    await resetting.close();
+    await good.close();
+  });
+});
+
 describe('ServiceEndpoints', () => {
   it('least-request sends new requests to the endpoint with fewer outstanding ones', async () => {
     const slow = await holdingBackend();

@@ -3,7 +3,7 @@ import { TemplateError, type CompiledTemplate, type RenderContext } from '../../
 import type { CompiledRestServer, CompiledRestTool } from './compile.js';
 import { coerceArgs, stringifyArg } from './args.js';
 import { literalHostProblem } from '../../transport/upstream/address-policy.js';
-import type { ExternalAgents, ServiceEndpoints } from '../../transport/upstream/http-pool.js';
+import { RETRY_SAFE, type ExternalAgents, type ServiceEndpoints } from '../../transport/upstream/http-pool.js';
 import type { BackendTokenSource } from '../../auth/backend-tokens.js';
 
 /** An MCP `tools/call` result. */
@@ -19,6 +19,8 @@ export interface RestServerRuntime {
   compiled: CompiledRestServer;
   service?: ServiceEndpoints;
   allowPrivateNetworks: boolean;
+  /** The server opted in to re-sending a call whose connection broke before an answer (retryToolCalls). */
+  retryToolCalls?: boolean;
   timeoutMs: number;
   maxResponseBytes: number;
   external: ExternalAgents;
@@ -332,7 +334,8 @@ async function send(
       headers: headers.flat(),
       body,
       signal: controller.signal,
-    });
+      [RETRY_SAFE]: runtime.retryToolCalls === true,
+    } as Dispatcher.RequestOptions);
     responseBody = await readLimited(res.body, runtime.maxResponseBytes, tool.name);
   } catch (err) {
     if (controller.signal.reason instanceof TimeoutFailure) throw controller.signal.reason;
