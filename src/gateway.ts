@@ -27,6 +27,7 @@ import { ServiceDiscovery } from './discovery/service-discovery.js';
 import { McpImportWriter } from './discovery/mcp-import.js';
 import { McpRouter } from './modes/router/provider.js';
 import { routerAwareAuthenticator } from './modes/router/auth.js';
+import { LoopbackClient } from './modes/router/loopback.js';
 
 export interface GatewayOptions {
   settings: Settings;
@@ -122,7 +123,12 @@ export class Gateway {
       await this.fileWatcher.applyNow();
     }
     this.discovery = new ServiceDiscovery({ log: this.log, rebuild: () => this.scheduleRebuild(), imports: new McpImportWriter(this.store, this.cipher, this.log) });
-    if (s.routerName) this.router = new McpRouter(s.routerName, () => this.current, GATEWAY_VERSION);
+    if (s.routerName) {
+      // The router reaches proxied servers through this gateway's own data plane (loopback unless bound to one address).
+      const host = s.host === '0.0.0.0' || s.host === '::' || !s.host ? '127.0.0.1' : s.host.includes(':') ? `[${s.host}]` : s.host;
+      const loopback = new LoopbackClient(() => (this.port ? `http://${host}:${this.port}` : undefined));
+      this.router = new McpRouter(s.routerName, () => this.current, GATEWAY_VERSION, loopback, ['authorization', s.consumerKeyHeader.toLowerCase()]);
+    }
     await this.rebuild();
     this.unwatch = this.store.watch(() => this.scheduleRebuild());
 

@@ -6,7 +6,7 @@ import type { ServerRoute } from '../../snapshot/snapshot.js';
  * their tokens are checked against their own audience, which an indirect call cannot present.
  */
 export function mayUseServer(route: ServerRoute, consumer: string | undefined): boolean {
-  if (!route.enabled || route.brokenReason || !route.provider) return false;
+  if (!route.enabled || route.brokenReason || (!route.provider && !route.proxy)) return false;
   const spec = route.spec as { oauth?: { enabled?: boolean } } & ServerRoute['spec'];
   if (spec.oauth && spec.oauth.enabled !== false) return false;
   const auth = spec.consumerAuth;

@@ -38,28 +38,35 @@ function argNames(schema: unknown): string[] {
   return props && typeof props === 'object' ? Object.keys(props) : [];
 }
 
+/** Index entries of one server's tool definitions (as tools/list returns them). */
+export function indexTools(route: ServerRoute, defs: Array<Record<string, unknown>>): IndexedTool[] {
+  const serverTokens = tokenize(`${route.name} ${route.spec.description ?? ''}`);
+  const out: IndexedTool[] = [];
+  for (const def of defs) {
+    if (!def || typeof def.name !== 'string') continue;
+    const description = typeof def.description === 'string' ? def.description : '';
+    const args = argNames(def.inputSchema);
+    out.push({
+      server: route.name,
+      tool: def.name,
+      description,
+      definition: def,
+      nameTokens: tokenize(def.name),
+      argTokens: args.flatMap((a) => tokenize(a)),
+      descriptionTokens: tokenize(description),
+      serverTokens,
+    });
+  }
+  return out;
+}
+
 /** Builds the index of every tool of the gateway-hosted servers in a snapshot (the router itself excluded). */
 export function buildIndex(snapshot: Snapshot, exclude: string): IndexedTool[] {
   const out: IndexedTool[] = [];
   for (const route of snapshot.servers.values()) {
     if (route.name === exclude || !route.provider || !route.enabled || route.brokenReason) continue;
-    const serverTokens = tokenize(`${route.name} ${route.spec.description ?? ''}`);
     // Hosted providers precompute their list; the caller only filters it.
-    for (const def of route.provider.listTools({ headers: {}, protocolVersion: '2025-06-18' } as CallerContext)) {
-      const tool = String(def.name);
-      const description = typeof def.description === 'string' ? def.description : '';
-      const args = argNames(def.inputSchema);
-      out.push({
-        server: route.name,
-        tool,
-        description,
-        definition: def,
-        nameTokens: tokenize(tool),
-        argTokens: args.flatMap((a) => tokenize(a)),
-        descriptionTokens: tokenize(description),
-        serverTokens,
-      });
-    }
+    out.push(...indexTools(route, route.provider.listTools({ headers: {}, protocolVersion: '2025-06-18' } as CallerContext)));
   }
   return out;
 }
