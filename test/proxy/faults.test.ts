@@ -339,3 +339,31 @@ describe('bridging details', () => {
     expect(rawHttp.requests.at(-1)!.url).toBe('/mcp?key=backend-key');
   });
 });
+
+describe('many long-lived streams', () => {
+  it('300 concurrent SSE sessions all open (streams do not queue behind the pool cap), then calls still work', async () => {
+    const many = await startRawBackend({ mode: 'legacy' });
+    try {
+      await registerProxy(gw, 'many', many.address, 'sse', '/sse', { timeoutMs: 20_000 });
+      const controllers: AbortController[] = [];
+      const opened = await Promise.all(
+        Array.from({ length: 300 }, async () => {
+          const ac = new AbortController();
+          controllers.push(ac);
+          const res = await fetch(`${gw.dataUrl}/mcp-servers/many/sse`, { headers: { accept: 'text/event-stream' }, signal: ac.signal });
+          const reader = res.body!.getReader();
+          let text = '';
+          while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+          return /data: (.*)\n/.exec(text)![1];
+        }),
+      );
+      expect(new Set(opened).size).toBe(300);
+      const r = await post(`${gw.dataUrl}${opened[299]}`, INIT);
+      expect(r.status).toBe(202);
+      await healthyCall();
+      controllers.forEach((c) => c.abort());
+    } finally {
+      await many.close();
+    }
+  }, 60_000);
+});
