@@ -35,7 +35,7 @@ describe('consumer authentication: 3 consumers x 3 servers x 3 tools', () => {
   let backend: TestBackend;
   let jwks: http.Server;
   let carolToken: string;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   let publicPem: string;
   const issuer = 'https://issuer.test';
 
@@ -48,7 +48,7 @@ describe('consumer authentication: 3 consumers x 3 servers x 3 tools', () => {
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey as CryptoKey;
+    privateKey = pair.privateKey;
     publicPem = await exportSPKI(pair.publicKey);
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
     jwks = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
