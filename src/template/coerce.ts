@@ -129,7 +129,8 @@ export function isEmpty(v: Value): boolean {
 export function toInt64(v: Value): bigint {
   v = toGoArg(v);
   if (typeof v === 'bigint') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : 0n;
+  // int64(f) on amd64: NaN and out-of-range floats become the minimum int64.
+  if (typeof v === 'number') return Number.isNaN(v) || v >= 2 ** 63 || v < -(2 ** 63) ? -(2n ** 63n) : BigInt(Math.trunc(v));
   if (typeof v === 'boolean') return v ? 1n : 0n;
   if (typeof v === 'string') {
     let s = v;

@@ -397,10 +397,13 @@ function urlJoin(d: Map<string, Value>): string {
 export function registerMisc(def: Define): void {
   // regex
   def('regexMatch', 2, 2, 'bool', ([r, s]) => {
+    // Parameter types are checked before the pattern is compiled, as Go's call does.
+    const pattern = argString(r);
+    const str = argString(s);
     try {
-      const re = compileGoRegex(argString(r));
+      const re = compileGoRegex(pattern);
       re.lastIndex = 0;
-      const ok = re.test(argString(s));
+      const ok = re.test(str);
       re.lastIndex = 0;
       return ok;
     } catch (e) {
