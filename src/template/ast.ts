@@ -4,6 +4,7 @@
  */
 import type { FuncDef } from './functions.js';
 
+/** A node that can appear in a template body. */
 export type Node = TextNode | ActionNode | IfNode | RangeNode | WithNode | TemplateNode | BreakNode | ContinueNode;
 
 /** A sequence of nodes (the body of a template or of a control structure). */
@@ -13,18 +14,21 @@ export interface ListNode {
   nodes: Node[];
 }
 
+/** Literal text outside actions. */
 export interface TextNode {
   kind: 'text';
   pos: number;
   text: string;
 }
 
+/** `{{pipeline}}`: evaluates and prints unless it declares variables. */
 export interface ActionNode {
   kind: 'action';
   pos: number;
   pipe: PipeNode;
 }
 
+/** `{{if}}…{{else}}…{{end}}`. */
 export interface IfNode {
   kind: 'if';
   pos: number;
@@ -33,6 +37,7 @@ export interface IfNode {
   elseList: ListNode | null;
 }
 
+/** `{{with}}…{{else}}…{{end}}`: like if, and sets dot. */
 export interface WithNode {
   kind: 'with';
   pos: number;
@@ -41,6 +46,7 @@ export interface WithNode {
   elseList: ListNode | null;
 }
 
+/** `{{range}}…{{else}}…{{end}}`. */
 export interface RangeNode {
   kind: 'range';
   pos: number;
@@ -49,6 +55,7 @@ export interface RangeNode {
   elseList: ListNode | null;
 }
 
+/** `{{template "name" pipeline}}` (also produced by block). */
 export interface TemplateNode {
   kind: 'template';
   pos: number;
@@ -56,11 +63,13 @@ export interface TemplateNode {
   pipe: PipeNode | null;
 }
 
+/** `{{break}}` inside range. */
 export interface BreakNode {
   kind: 'break';
   pos: number;
 }
 
+/** `{{continue}}` inside range. */
 export interface ContinueNode {
   kind: 'continue';
   pos: number;
@@ -82,6 +91,7 @@ export interface CommandNode {
   args: ArgNode[];
 }
 
+/** An operand of a command. */
 export type ArgNode =
   | FieldNode
   | VariableNode
@@ -111,16 +121,19 @@ export interface VariableNode {
   path: string;
 }
 
+/** `.` */
 export interface DotNode {
   kind: 'dot';
   pos: number;
 }
 
+/** `nil` */
 export interface NilNode {
   kind: 'nil';
   pos: number;
 }
 
+/** `true` / `false` */
 export interface BoolNode {
   kind: 'bool';
   pos: number;
@@ -135,6 +148,7 @@ export interface NumberNode {
   value: bigint | number | string;
 }
 
+/** A quoted or raw string literal; `text` is the unquoted value. */
 export interface StringNode {
   kind: 'string';
   pos: number;

@@ -10,6 +10,7 @@ import { compileGoRegex } from './sprig/misc.js';
 import { JsonNode } from './value.js';
 
 export { TemplateError } from './errors.js';
+/** The stable error codes a TemplateError carries. */
 export type { TemplateErrorCode } from './errors.js';
 
 /** Request facts used by getSocketIP and getRealIP (x-forwarded-for first, then x-real-ip, then remoteAddress). */

@@ -3,6 +3,7 @@
  * (delimiters `{{ }}`, trim markers, comments, and the tokens allowed inside actions).
  */
 
+/** Token kinds, in the order of Go's itemType. */
 export const enum Tok {
   Error,
   Bool,

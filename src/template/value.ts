@@ -18,6 +18,7 @@
  */
 import { get as gjsonGet, parse as gjsonParse, type Result } from './gjson/index.js';
 
+/** Any value a pipeline stage can produce (see the table above). */
 export type Value =
   | undefined
   | null
@@ -187,6 +188,7 @@ export function truthy(v: Value): boolean {
 /** The kind the fork's gjson.Result would report for the value. */
 export type ForkType = 'missing' | 'Null' | 'True' | 'False' | 'Number' | 'String' | 'JSON';
 
+/** The gjson type the fork would give the value. */
 export function forkType(v: Value): ForkType {
   if (v === undefined) return 'missing';
   if (v === null) return 'Null';

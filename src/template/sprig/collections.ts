@@ -158,6 +158,7 @@ function mergeInto(dst: Map<string, Value>, src: Map<string, Value>, overwrite: 
   }
 }
 
+/** Registers the Sprig list, dict, default and JSON functions. */
 export function registerCollections(def: Define): void {
   const any = (name: string, min: number, max: number, f: (a: Value[]) => Value): void => def(name, min, max, 'any', f);
   const val = (name: string, min: number, max: number, f: (a: Value[]) => Value): void => def(name, min, max, 'value', f);

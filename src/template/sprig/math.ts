@@ -84,6 +84,7 @@ export function untilStep(start: number, stop: number, step: number, reserve: (n
   return v;
 }
 
+/** Registers the Sprig math functions. */
 export function registerMath(def: Define): void {
   def('add1', 1, 1, 'int', ([a]) => wrap(toInt64(a) + 1n));
   def('add', 0, Infinity, 'int', (args) => args.reduce<bigint>((s, x) => wrap(s + toInt64(x)), 0n));

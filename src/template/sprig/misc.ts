@@ -394,6 +394,7 @@ function urlJoin(d: Map<string, Value>): string {
   return out;
 }
 
+/** Registers the Sprig encoding, hash, regex, path, reflection, UUID and URL functions. */
 export function registerMisc(def: Define): void {
   // regex
   def('regexMatch', 2, 2, 'bool', ([r, s]) => {

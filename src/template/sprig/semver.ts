@@ -115,6 +115,7 @@ function parseConstraint(c: string): Check[][] {
   });
 }
 
+/** Registers the Sprig semver functions. */
 export function registerSemver(def: Define): void {
   def('semver', 1, 1, 'string', ([s]) => versionString(parseVersion(argString(s))));
   def('semverCompare', 2, 2, 'bool', ([c, s]) => {

@@ -303,6 +303,7 @@ function randomFrom(chars: string, n: number): string {
 }
 const ASCII_PRINT = Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join('');
 
+/** Registers the Sprig string functions. */
 export function registerStrings(def: Define): void {
   const s1 = (name: string, f: (s: string) => string): void => def(name, 1, 1, 'string', ([a]) => f(argString(a)));
   s1('trim', (s) => trimSet(s, GO_SPACE, true, true));

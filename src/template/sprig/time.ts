@@ -324,6 +324,7 @@ export function parseGoTime(layout: string, value: string): GoTime | null {
   return new GoTime(secs * NS + BigInt(nanos), off, name);
 }
 
+/** Registers the Sprig date functions. */
 export function registerTime(def: Define): void {
   def('now', 0, 0, 'value', () => nowTime());
   const dateInZone = (layout: string, d: Value, zone: string): string => formatGoTime(inZone(timeArg(d), zone), layout);
