@@ -140,32 +140,33 @@ export function convertMcpServers(registry: { name: string; namespace?: string }
     const ref = obj(remote?.serviceRef);
     const refService = str(ref?.serviceName);
     const description = `${str(d.description) ?? rawName} ${mark}`.slice(0, 4096);
+    // `protocol` is what the backend speaks; `frontProtocol` only says how it is exposed (an http backend may be exposed as mcp-sse).
+    const backend = protocol ?? front;
+    if (backend !== 'mcp-sse' && backend !== 'mcp-streamable' && backend !== 'http' && backend !== 'https') {
+      out.problems.push(`MCP server "${rawName}" uses protocol "${backend ?? '?'}", which the gateway cannot serve from a registry`);
+      continue;
+    }
     if (!refService) {
       out.problems.push(`MCP server "${rawName}" (${protocol ?? 'no protocol'}) has no remoteServerConfig.serviceRef; only remote servers backed by a Nacos service can be served`);
       continue;
     }
     const nacos = { registry: registry.name, service: refService, group: str(ref?.groupName) ?? 'DEFAULT_GROUP', namespace: str(ref?.namespaceId) ?? registry.namespace ?? 'public' };
     const serviceName = importedName(rawName, 'nacos-');
-    // `protocol` is what the backend speaks; `frontProtocol` only says how it is exposed (an http backend may be exposed as mcp-sse).
-    const backend = protocol ?? front;
     if (backend === 'mcp-sse' || backend === 'mcp-streamable') {
       const sse = backend === 'mcp-sse';
       let path = str(remote?.exportPath) ?? (sse ? '/sse' : '/mcp');
       if (!path.startsWith('/')) path = `/${path}`;
       out.services.push({ name: serviceName, description: mark, protocol: 'mcp', nacos });
       out.mcpServers.push({ name, type: 'direct-proxy', description, service: serviceName, transport: sse ? 'sse' : 'streamable-http', path });
-    } else if (protocol === 'http' || protocol === 'https') {
+    } else {
       const toolSpec = obj(d.toolSpec);
       if (!toolSpec) {
-        out.problems.push(`MCP server "${rawName}" (${protocol}) has no toolSpec`);
+        out.problems.push(`MCP server "${rawName}" (${backend}) has no toolSpec`);
         continue;
       }
       const { yaml } = toolYamlOf(rawName, toolSpec);
-      out.services.push({ name: serviceName, description: mark, protocol, nacos });
+      out.services.push({ name: serviceName, description: mark, protocol: backend, nacos });
       out.mcpServers.push({ name, type: 'http-to-mcp', description, service: serviceName, tools: yaml });
-    } else {
-      out.problems.push(`MCP server "${rawName}" uses protocol "${protocol ?? '?'}", which the gateway cannot serve from a registry`);
-      continue;
     }
     taken.add(name);
   }

@@ -48,6 +48,8 @@ export interface NacosDouble {
   tokenTtl: number;
   /** Make the instance list answer with garbage of this kind. */
   malformed?: 'not-json' | 'no-data' | 'bad-instance' | 'error-code';
+  /** Make the MCP server list answer without its page items. */
+  malformedMcp?: boolean;
   /** Stops answering (closes the port); start() listens again on the same port with the same state. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -172,6 +174,7 @@ export async function startNacosDouble(opts: { version?: 'v3' | 'v2'; auth?: boo
       return ok(res, instancesOf(q, 'public').map((i) => full(i, service)));
     }
     if (req.method === 'GET' && url.pathname === '/nacos/v3/admin/ai/mcp/list') {
+      if (d.malformedMcp) return ok(res, { totalCount: 1, pageItems: 'oops' });
       const ns = q.get('namespaceId') || 'public';
       const pageNo = Math.max(1, Number(q.get('pageNo') ?? 1));
       const pageSize = Math.max(1, Number(q.get('pageSize') ?? 100));
