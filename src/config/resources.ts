@@ -10,6 +10,7 @@ export interface ServiceSpec {
   tls?: { insecureSkipVerify?: boolean; serverName?: string };
   auth?: { type: 'basic' | 'bearer' | 'api-key'; username?: string; password?: string; token?: string; key?: string; in?: 'header' | 'query'; name?: string };
   loadBalancing?: 'round-robin' | 'weighted' | 'least-request';
+  healthCheck?: { path: string; intervalMs?: number; timeoutMs?: number; unhealthyThreshold?: number; healthyThreshold?: number };
   timeoutMs?: number;
   command?: string;
   args?: string[];

@@ -78,7 +78,7 @@ function buildService(spec: ServiceSpec, previous: ServiceRuntime | undefined, d
   let endpoints: ServiceEndpoints | undefined;
   if ((spec.protocol === 'http' || spec.protocol === 'https' || spec.protocol === 'mcp') && (spec.endpoints?.length || discovered)) {
     const scheme = spec.protocol === 'https' ? 'https' : 'http';
-    endpoints = new ServiceEndpoints(spec.name, scheme, discovered ?? staticEndpoints(spec), spec.tls, { policy: spec.loadBalancing });
+    endpoints = new ServiceEndpoints(spec.name, scheme, discovered ?? staticEndpoints(spec), spec.tls, { policy: spec.loadBalancing, healthCheck: spec.healthCheck });
   }
   return { spec, endpoints, key };
 }

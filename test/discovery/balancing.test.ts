@@ -136,6 +136,54 @@ describe('retries of tool calls', () => {
   });
 });
 
+describe('active health checks', () => {
+  it('takes an endpoint out while its health check fails and back when it passes', async () => {
+    const health = { sick: true };
+    const hits = { a: 0, b: 0 };
+    const make = (name: 'a' | 'b') =>
+      http.createServer((req, res) => {
+        if (req.url === '/healthz') return void res.writeHead(name === 'b' && health.sick ? 503 : 200).end();
+        hits[name]++;
+        res.end(name);
+      });
+    const servers = [make('a'), make('b')];
+    for (const s of servers) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const [a, b] = servers.map((s) => `127.0.0.1:${(s.address() as { port: number }).port}`);
+    const gw = await startGateway();
+    const tools = 'server:\n  name: hc\ntools:\n  - name: who\n    description: which backend\n    requestTemplate:\n      url: /who\n      method: GET\n';
+    expect((await gw.admin('PUT', '/api/v1/services/api', { protocol: 'http', endpoints: [a, b], healthCheck: { path: '/healthz', intervalMs: 200, unhealthyThreshold: 2 } })).status).toBe(201);
+    await gw.admin('PUT', '/api/v1/mcp-servers/hc', { type: 'http-to-mcp', description: 'hc', service: 'api', tools });
+    await gw.settled();
+    const state = () => gw.gateway.snapshot().services.get('api')!.endpoints!.describe();
+    const until = Date.now() + 3000;
+    while (!state().find((e) => e.address === b)?.down && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(state().find((e) => e.address === b)?.down).toBe(true);
+    const client = await connectClient(gw.dataUrl, 'hc', 'streamable-http');
+    for (let i = 0; i < 6; i++) expect((await call(client)).text).toBe('a');
+    expect(hits.b).toBe(0);
+    health.sick = false;
+    const back = Date.now() + 3000;
+    while (state().find((e) => e.address === b)?.down && Date.now() < back) await new Promise((r) => setTimeout(r, 50));
+    const answers = new Set<string>();
+    for (let i = 0; i < 4; i++) answers.add((await call(client)).text);
+    expect(answers).toEqual(new Set(['a', 'b']));
+    await client.close();
+    await gw.stop();
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+  });
+
+  it('rejects a health check without a path', async () => {
+    const gw = await startGateway();
+    const res = await gw.admin('PUT', '/api/v1/services/api', { protocol: 'http', endpoints: ['127.0.0.1:1'], healthCheck: { intervalMs: 100 } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toContainEqual(expect.objectContaining({ path: 'healthCheck.path', code: 'MISSING_FIELD' }));
+    await gw.stop();
+  });
+});
+
 describe('ServiceEndpoints', () => {
   it('least-request sends new requests to the endpoint with fewer outstanding ones', async () => {
     const slow = await holdingBackend();

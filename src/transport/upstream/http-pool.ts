@@ -19,6 +19,8 @@ export interface BalanceOptions {
   ejectMaxMs?: number;
   /** Most other endpoints a request is re-sent to after a retriable failure. */
   maxRetries?: number;
+  /** Active checks: GET `path` on every endpoint each interval; 2xx/3xx counts as healthy. */
+  healthCheck?: { path: string; intervalMs?: number; timeoutMs?: number; unhealthyThreshold?: number; healthyThreshold?: number };
 }
 
 /** Keep-alive and connection settings shared by every upstream dispatcher. */
@@ -63,6 +65,10 @@ class Endpoint extends Dispatcher {
   ejections = 0;
   ejectedUntil = 0;
   removed = false;
+  /** Set by active health checks. */
+  down = false;
+  checkFails = 0;
+  checkOks = 0;
 
   constructor(
     readonly owner: ServiceEndpoints,
@@ -77,7 +83,7 @@ class Endpoint extends Dispatcher {
   }
 
   available(now: number): boolean {
-    return this.weight > 0 && now >= this.ejectedUntil;
+    return this.weight > 0 && now >= this.ejectedUntil && !this.down;
   }
 
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
@@ -217,6 +223,7 @@ export class ServiceEndpoints {
   private readonly ejectMaxMs: number;
   private readonly maxRetries: number;
   private readonly connect: Record<string, unknown> | undefined;
+  private checkTimer?: NodeJS.Timeout;
 
   constructor(
     readonly service: string,
@@ -232,6 +239,39 @@ export class ServiceEndpoints {
     this.maxRetries = options.maxRetries ?? 2;
     this.connect = scheme === 'https' ? { rejectUnauthorized: !tls.insecureSkipVerify, servername: tls.serverName } : undefined;
     this.update(endpoints);
+    if (options.healthCheck) this.startChecks(options.healthCheck);
+  }
+
+  private startChecks(hc: NonNullable<BalanceOptions['healthCheck']>): void {
+    const interval = hc.intervalMs ?? 10_000;
+    const timeout = hc.timeoutMs ?? 2_000;
+    const downAfter = hc.unhealthyThreshold ?? 2;
+    const upAfter = hc.healthyThreshold ?? 1;
+    const checkOne = async (ep: Endpoint): Promise<void> => {
+      let ok = false;
+      try {
+        const res = await ep.pool.request({ path: hc.path, method: 'GET', headersTimeout: timeout, bodyTimeout: timeout, headers: { 'user-agent': 'mcp-gateway-health-check' } });
+        await res.body.dump();
+        ok = res.statusCode >= 200 && res.statusCode < 400;
+      } catch {
+        ok = false;
+      }
+      if (ok) {
+        ep.checkFails = 0;
+        if (ep.down && ++ep.checkOks >= upAfter) ep.down = false;
+      } else {
+        ep.checkOks = 0;
+        if (!ep.down && ++ep.checkFails >= downAfter) ep.down = true;
+      }
+    };
+    let running = false;
+    this.checkTimer = setInterval(() => {
+      // A slow round is not overlapped by the next one.
+      if (running) return;
+      running = true;
+      void Promise.allSettled(this.endpoints.map(checkOne)).finally(() => (running = false));
+    }, interval);
+    this.checkTimer.unref();
   }
 
   get size(): number {
@@ -239,9 +279,9 @@ export class ServiceEndpoints {
   }
 
   /** The current addresses with their weights and health (for the admin API and tests). */
-  describe(): Array<{ address: string; weight: number; inflight: number; ejected: boolean }> {
+  describe(): Array<{ address: string; weight: number; inflight: number; ejected: boolean; down: boolean }> {
     const now = Date.now();
-    return this.endpoints.map((e) => ({ address: e.address, weight: e.weight, inflight: e.inflight, ejected: now < e.ejectedUntil }));
+    return this.endpoints.map((e) => ({ address: e.address, weight: e.weight, inflight: e.inflight, ejected: now < e.ejectedUntil, down: e.down }));
   }
 
   /**
@@ -359,6 +399,7 @@ export class ServiceEndpoints {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.checkTimer);
     await Promise.all(this.endpoints.map((e) => e.pool.close().catch(() => undefined)));
   }
 }
