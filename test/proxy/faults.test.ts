@@ -367,3 +367,41 @@ describe('many long-lived streams', () => {
     }
   }, 60_000);
 });
+
+describe('consumer auth, tool allow-list and rate limits on proxied calls', () => {
+  it('authenticates every request, enforces allowedTools and rateLimits, and never forwards the key', async () => {
+    const consumer = await gw.admin('PUT', '/api/v1/consumers/alice', { name: 'alice', credentials: [{ type: 'key-auth', key: 'alice-secret-key' }] });
+    expect(consumer.status).toBeLessThan(300);
+    await gw.admin('PUT', '/api/v1/services/guarded', { name: 'guarded', protocol: 'mcp', endpoints: [rawHttp.address] });
+    const srv = await gw.admin('PUT', '/api/v1/mcp-servers/guarded', {
+      name: 'guarded',
+      type: 'direct-proxy',
+      description: 'guarded proxy',
+      service: 'guarded',
+      transport: 'streamable-http',
+      path: '/mcp',
+      consumerAuth: { enabled: true, allowedConsumers: ['alice'], allowedTools: { alice: ['ok', 'headers'] } },
+      rateLimits: [{ requests: 2, windowSeconds: 60, tool: 'ok' }],
+    });
+    expect(srv.status, JSON.stringify(srv.body)).toBeLessThan(300);
+    await gw.settled();
+    const url = `${gw.dataUrl}/mcp-servers/guarded`;
+    expect((await post(url, INIT)).status).toBe(401);
+    const key = { authorization: 'Bearer alice-secret-key' };
+    const sid = await initSession(url, key);
+    // a session id alone is not a credential
+    expect((await post(url, call(61, 'ok'), { 'mcp-session-id': sid })).status).toBe(401);
+    const denied = await post(url, call(62, 'stall'), { ...key, 'mcp-session-id': sid });
+    expect(denied.status).toBe(403);
+    expect(denied.messages[0]).toMatchObject({ id: 62, error: { data: { code: 'TOOL_NOT_ALLOWED' } } });
+    const seen = await post(url, call(63, 'headers'), { ...key, 'mcp-session-id': sid });
+    const headers = JSON.parse(seen.messages[0].result.content[0].text);
+    expect(JSON.stringify(headers)).not.toContain('alice-secret-key');
+    expect((await post(url, call(64, 'ok'), { ...key, 'mcp-session-id': sid })).status).toBe(200);
+    expect((await post(url, call(65, 'ok'), { ...key, 'mcp-session-id': sid })).status).toBe(200);
+    const limited = await post(url, call(66, 'ok'), { ...key, 'mcp-session-id': sid });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBeTruthy();
+    expect(limited.messages[0]).toMatchObject({ id: 66, error: { data: { code: 'RATE_LIMITED' } } });
+  });
+});

@@ -11,6 +11,8 @@ import { LegacyUpstream } from './legacy-upstream.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
 import { pumpItems } from './pump.js';
 import { sendUpstreamError } from './streamable-forward.js';
+import { admitToolCalls, sendRefusal } from './policy.js';
+import { sameCaller } from '../../transport/hosted-session.js';
 
 const SESSION = 'mcp-session-id';
 /** Server messages held while no client stream is open (e.g. a list_changed between calls). */
@@ -60,11 +62,14 @@ export class BridgeToSse {
     if (!accepts(accept, 'application/json') || !accepts(accept, 'text/event-stream')) {
       return sendRpcError(res, 406, JSONRPC_INVALID_REQUEST, 'NOT_ACCEPTABLE', 'Not Acceptable: the client must accept both application/json and text/event-stream');
     }
+    const auth = await ctx.authenticate(r.route, req, res);
+    if (!auth.ok) return;
     const sid = firstHeader(req.headers[SESSION]);
     let state: BridgedSseSession | undefined;
     if (sid) {
       state = findSession<BridgedSseSession>(ctx, this.server, sid, 'bridge-to-sse')?.state;
       if (!state) return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended; initialize a new one');
+      if (!sameCaller(r.route, state.session, auth.consumer, res)) return;
     }
     let text: string;
     try {
@@ -80,17 +85,21 @@ export class BridgeToSse {
       if (parsed.kind !== 'single' || (parsed.message as unknown as Msg).method !== 'initialize') {
         return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required (send initialize first)');
       }
-      state = await this.start(ctx, r);
+      state = await this.start(ctx, r, auth.consumer);
       if (!state) return;
     }
-    await this.forward(ctx, r, state, parsed.kind === 'single' ? [parsed.message as unknown as Msg] : (parsed.messages as unknown as Msg[]), parsed.kind === 'batch', text);
+    const single = parsed.kind === 'single';
+    const admission = await admitToolCalls(ctx, r.route, auth.consumer, single ? parsed.message : parsed.messages);
+    if (admission.refusal) {
+      const id = single && 'id' in parsed.message ? (parsed.message.id ?? null) : null;
+      return sendRefusal(res, admission.refusal, id, { [SESSION]: state.session.id });
+    }
+    await this.forward(ctx, r, state, single ? [parsed.message as unknown as Msg] : (parsed.messages as unknown as Msg[]), !single, text, admission.release);
   }
 
   /** Opens the backend stream and the gateway session for an initialize request. */
-  private async start(ctx: TransportContext, r: RoutedRequest): Promise<BridgedSseSession | undefined> {
+  private async start(ctx: TransportContext, r: RoutedRequest, consumer: string | undefined): Promise<BridgedSseSession | undefined> {
     const { req, res } = r;
-    const auth = await ctx.authenticate(r.route, req, res);
-    if (!auth.ok) return undefined;
     let legacy: LegacyUpstream;
     try {
       legacy = await LegacyUpstream.open(this.up, this.up.pick(), this.up.path + upstreamQuery(r.query, this.up.credential), requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress));
@@ -100,7 +109,7 @@ export class BridgeToSse {
     }
     let session: Session;
     try {
-      session = ctx.sessions.create({ server: this.server, transport: 'streamable-http', protocolVersion: '2025-03-26', consumer: auth.consumer });
+      session = ctx.sessions.create({ server: this.server, transport: 'streamable-http', protocolVersion: '2025-03-26', consumer });
     } catch (err) {
       legacy.close();
       if (err instanceof SessionLimitError) sendRpcError(res, 503, -32000, 'SESSION_LIMIT', err.message, null, { 'retry-after': '5' });
@@ -209,7 +218,7 @@ export class BridgeToSse {
     for (const call of [...state.calls.values()]) await this.finish(state, call, upstreamErrorJson(call.clientId, code, message));
   }
 
-  private async forward(ctx: TransportContext, r: RoutedRequest, state: BridgedSseSession, messages: Msg[], batch: boolean, original: string): Promise<void> {
+  private async forward(ctx: TransportContext, r: RoutedRequest, state: BridgedSseSession, messages: Msg[], batch: boolean, original: string, release: () => void): Promise<void> {
     const { req, res } = r;
     const calls: Call[] = [];
     const invalid: string[] = [];
@@ -250,6 +259,8 @@ export class BridgeToSse {
         } else out.push(m);
       } else out.push(m);
     }
+    if (calls.length === 0) release();
+    else sink!.onEnd = release;
     if (sink || invalid.length) {
       const s = sinkFor();
       s.pending += calls.length;
@@ -296,17 +307,20 @@ export class BridgeToSse {
     state.legacy.post(cancel, {}).then((r) => r.body.dump(), () => undefined);
   }
 
-  get(ctx: TransportContext, r: RoutedRequest): void {
+  async get(ctx: TransportContext, r: RoutedRequest): Promise<void> {
     const { req, res } = r;
     if (!accepts(firstHeader(req.headers.accept), 'text/event-stream')) {
       return sendRpcError(res, 406, JSONRPC_INVALID_REQUEST, 'NOT_ACCEPTABLE', 'Not Acceptable: GET needs Accept: text/event-stream');
     }
+    const auth = await ctx.authenticate(r.route, req, res);
+    if (!auth.ok) return;
     const found = findSession<BridgedSseSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'bridge-to-sse');
     if (!found) {
       if (!req.headers[SESSION]) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required (send initialize first)');
       return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended; initialize a new one');
     }
     const { session, state } = found;
+    if (!sameCaller(r.route, session, auth.consumer, res)) return;
     if (state.getStream && !state.getStream.closed) {
       return sendRpcError(res, 409, JSONRPC_INVALID_REQUEST, 'STREAM_EXISTS', 'Conflict: this session already has a GET stream open');
     }
@@ -322,9 +336,12 @@ export class BridgeToSse {
     void this.flushBacklog(state, stream);
   }
 
-  delete(ctx: TransportContext, r: RoutedRequest): void {
+  async delete(ctx: TransportContext, r: RoutedRequest): Promise<void> {
+    const auth = await ctx.authenticate(r.route, r.req, r.res);
+    if (!auth.ok) return;
     const found = findSession<BridgedSseSession>(ctx, this.server, firstHeader(r.req.headers[SESSION]), 'bridge-to-sse');
     if (!found) return sendRpcError(r.res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended');
+    if (!sameCaller(r.route, found.session, auth.consumer, r.res)) return;
     ctx.sessions.end(found.session.id);
     r.res.writeHead(200, { 'content-length': '0' }).end();
   }

@@ -11,6 +11,7 @@ import { ClientStream, upstreamErrorJson } from './client-stream.js';
 import { findInitialize, idKey, looksLikeJsonRpc, requestIds, responseIds, tryParse } from './envelope.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
 import { pumpSse } from './pump.js';
+import { admitToolCalls, checkCaller, refusalJson } from './policy.js';
 import { sendUpstreamError } from './streamable-forward.js';
 import { gatewayMessagePath, sessionIdFromQuery } from './sse-forward.js';
 
@@ -93,6 +94,8 @@ export class BridgeToStreamable {
     if (!sid) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the sessionId query parameter is required');
     const found = findSession<BridgedStreamableSession>(ctx, this.server, sid, 'bridge-to-streamable');
     if (!found || found.state.stream.closed) return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: open a new SSE stream');
+    const caller = await checkCaller(ctx, r.route, req, res, found.session, false);
+    if (!caller.ok) return;
     let text: string;
     try {
       text = await readBody(req, ctx.maxBodyBytes);
@@ -104,7 +107,16 @@ export class BridgeToStreamable {
     const parsed = tryParse(text);
     if (parsed === undefined) return sendJson(res, 400, { jsonrpc: '2.0', id: null, error: { code: JSONRPC_PARSE_ERROR, message: 'Parse error: the body is not JSON', data: { code: 'PARSE_ERROR' } } });
     res.writeHead(202, { 'content-type': 'text/plain', 'content-length': '8' }).end('Accepted');
-    await this.forward(ctx, found.state, text, parsed, req.headers, req.socket.remoteAddress);
+    const admission = await admitToolCalls(ctx, r.route, found.session.consumer, parsed);
+    if (admission.refusal) {
+      for (const id of requestIds(parsed)) await found.state.stream.sendMessage(refusalJson(id, admission.refusal));
+      return;
+    }
+    try {
+      await this.forward(ctx, found.state, text, parsed, req.headers, req.socket.remoteAddress);
+    } finally {
+      admission.release();
+    }
   }
 
   private async forward(ctx: TransportContext, state: BridgedStreamableSession, text: string, parsed: unknown, incoming: IncomingHttpHeaders, remote: string | undefined): Promise<void> {

@@ -28,6 +28,8 @@ export class ClientStream {
   closed = false;
   /** Requests of this stream still waiting for their response (bridging only). */
   pending = 0;
+  /** Called once when the stream is ended by the gateway (bridging releases rate-limit slots here). */
+  onEnd?: () => void;
 
   constructor(readonly res: ServerResponse) {
     res.once('close', () => {
@@ -60,6 +62,9 @@ export class ClientStream {
   }
 
   end(): void {
+    const onEnd = this.onEnd;
+    this.onEnd = undefined;
+    onEnd?.();
     clearInterval(this.timer);
     if (!this.res.writableEnded) this.res.end();
   }

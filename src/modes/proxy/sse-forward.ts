@@ -10,6 +10,7 @@ import { idKey, requestIds, responseIds, tryParse } from './envelope.js';
 import { LegacyUpstream } from './legacy-upstream.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
 import { pumpItems } from './pump.js';
+import { admitToolCalls, checkCaller, refusalJson } from './policy.js';
 import { sendUpstreamError } from './streamable-forward.js';
 import type { JsonRpcId } from '../../protocol/jsonrpc.js';
 
@@ -19,6 +20,9 @@ interface LegacyForwardedSession extends UpstreamSession {
   legacy: LegacyUpstream;
   /** Requests sent and not yet answered, so a broken stream can answer them with an error. */
   pending: Map<string, JsonRpcId>;
+  /** Rate-limit slots held until the answer to a body's first request passes. */
+  releases: Map<string, () => void>;
+  stream: ClientStream;
 }
 
 /** The message endpoint announced to clients: the gateway's own path, with the gateway's session id. */
@@ -62,8 +66,12 @@ export class SseForward {
       endpoint: legacy.endpoint,
       legacy,
       pending: new Map(),
+      releases: new Map(),
+      stream,
       close() {
         legacy.close();
+        for (const release of state.releases.values()) release();
+        state.releases.clear();
         stream.end();
       },
     };
@@ -88,7 +96,17 @@ export class SseForward {
         legacy.reannounce(item.event.data, streamPath);
         return true;
       }
-      if (message !== undefined && state.pending.size) for (const rid of responseIds(message)) state.pending.delete(idKey(rid));
+      if (message !== undefined && state.pending.size) {
+        for (const rid of responseIds(message)) {
+          const key = idKey(rid);
+          state.pending.delete(key);
+          const release = state.releases.get(key);
+          if (release) {
+            state.releases.delete(key);
+            release();
+          }
+        }
+      }
       return stream.send(formatSseEvent(item.event));
     });
     const reason = failure ?? new UpstreamError('UPSTREAM_RESET', 502, `backend of service "${this.up.serviceName}" ended the SSE stream`);
@@ -103,6 +121,8 @@ export class SseForward {
     if (!sid) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the sessionId query parameter is required');
     const found = findSession<LegacyForwardedSession>(ctx, this.server, sid, 'sse');
     if (!found) return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: open a new SSE stream');
+    const caller = await checkCaller(ctx, r.route, req, res, found.session, false);
+    if (!caller.ok) return;
     let text: string;
     try {
       text = await readBody(req, ctx.maxBodyBytes);
@@ -112,19 +132,38 @@ export class SseForward {
       return;
     }
     const { state } = found;
-    const ids = requestIds(tryParse(text));
+    const parsed = tryParse(text);
+    const ids = requestIds(parsed);
+    const admission = await admitToolCalls(ctx, r.route, found.session.consumer, parsed);
+    if (admission.refusal) {
+      res.writeHead(202, { 'content-type': 'text/plain', 'content-length': '8' }).end('Accepted');
+      for (const id of ids) await state.stream.send(messageEvent(refusalJson(id, admission.refusal)));
+      return;
+    }
     for (const id of ids) state.pending.set(idKey(id), id);
+    if (ids.length) state.releases.set(idKey(ids[0]), admission.release);
+    else admission.release();
     const headers = requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress);
     try {
       const upstream = await state.legacy.post(text, headers);
       const body = await readUpstreamText(upstream.body, ctx.maxBodyBytes, this.up.serviceName);
-      if (upstream.statusCode >= 300) for (const id of ids) state.pending.delete(idKey(id));
+      if (upstream.statusCode >= 300) this.abandon(state, ids);
       const out = responseHeadersForClient(upstream.headers);
       out['content-length'] = String(Buffer.byteLength(body));
       res.writeHead(upstream.statusCode, out).end(body);
     } catch (err) {
-      for (const id of ids) state.pending.delete(idKey(id));
+      this.abandon(state, ids);
       sendUpstreamError(res, err as UpstreamError, ids.length === 1 ? ids[0] : null);
+    }
+  }
+
+  /** The backend did not take these requests: forget them and free their slots. */
+  private abandon(state: LegacyForwardedSession, ids: JsonRpcId[]): void {
+    for (const id of ids) {
+      const key = idKey(id);
+      state.pending.delete(key);
+      state.releases.get(key)?.();
+      state.releases.delete(key);
     }
   }
 }

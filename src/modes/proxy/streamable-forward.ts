@@ -13,6 +13,8 @@ import { ClientStream, messageEvent, upstreamErrorJson } from './client-stream.j
 import { findInitialize, idKey, requestIds, responseIds, tryParse } from './envelope.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
 import { pumpSse } from './pump.js';
+import { admitToolCalls, sendRefusal } from './policy.js';
+import { sameCaller } from '../../transport/hosted-session.js';
 
 const SESSION = 'mcp-session-id';
 /** Upstream bodies up to this size with a Content-Length are relayed in one piece. */
@@ -94,11 +96,16 @@ export class StreamableForward {
 
   async post(ctx: TransportContext, r: RoutedRequest): Promise<void> {
     const { req, res } = r;
+    // Who calls is settled before the body is read or any session is looked at (as the hosted transports do).
+    const auth = await ctx.authenticate(r.route, req, res);
+    if (!auth.ok) return;
+    const consumer = auth.consumer;
     const sid = firstHeader(req.headers[SESSION]);
     let found: { session: Session; state: ForwardedSession } | undefined;
     if (sid) {
       found = findSession<ForwardedSession>(ctx, this.server, sid, 'streamable');
       if (!found) return sessionGone(res);
+      if (!sameCaller(r.route, found.session, consumer, res)) return;
     }
     let text: string;
     try {
@@ -111,12 +118,18 @@ export class StreamableForward {
     const parsed = tryParse(text);
     const ids = requestIds(parsed);
     const singleId = ids.length === 1 ? ids[0] : null;
-    let consumer: string | undefined;
-    if (!found) {
-      const auth = await ctx.authenticate(r.route, req, res);
-      if (!auth.ok) return;
-      consumer = auth.consumer;
+    const admission = await admitToolCalls(ctx, r.route, consumer, parsed);
+    if (admission.refusal) return sendRefusal(res, admission.refusal, singleId, found ? { [SESSION]: found.session.id } : {});
+    try {
+      await this.forwardPost(ctx, r, found, text, parsed, ids, consumer);
+    } finally {
+      admission.release();
     }
+  }
+
+  private async forwardPost(ctx: TransportContext, r: RoutedRequest, found: { session: Session; state: ForwardedSession } | undefined, text: string, parsed: unknown, ids: JsonRpcId[], consumer: string | undefined): Promise<void> {
+    const { res } = r;
+    const singleId = ids.length === 1 ? ids[0] : null;
     let ep: UpstreamEndpoint;
     try {
       ep = found ? found.state.endpoint : this.up.pick();
@@ -176,11 +189,14 @@ export class StreamableForward {
 
   async get(ctx: TransportContext, r: RoutedRequest): Promise<void> {
     const { req, res } = r;
+    const auth = await ctx.authenticate(r.route, req, res);
+    if (!auth.ok) return;
     const found = findSession<ForwardedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'streamable');
     if (!found) {
       if (!req.headers[SESSION]) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required (send initialize first)');
       return sessionGone(res);
     }
+    if (!sameCaller(r.route, found.session, auth.consumer, res)) return;
     const { session, state } = found;
     const controller = new AbortController();
     res.once('close', () => controller.abort());
@@ -213,11 +229,14 @@ export class StreamableForward {
 
   async delete(ctx: TransportContext, r: RoutedRequest): Promise<void> {
     const { req, res } = r;
+    const auth = await ctx.authenticate(r.route, req, res);
+    if (!auth.ok) return;
     const found = findSession<ForwardedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'streamable');
     if (!found) {
       if (!req.headers[SESSION]) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required');
       return sessionGone(res);
     }
+    if (!sameCaller(r.route, found.session, auth.consumer, res)) return;
     const { session, state } = found;
     let upstream: Dispatcher.ResponseData;
     try {
