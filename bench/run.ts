@@ -6,6 +6,9 @@ const SCENARIOS: Record<string, string> = {
   rest: './rest.js',
   template: './template.js',
   openapi: './openapi.js',
+  balancing: './balancing.js',
+  proxy: './proxy.js',
+  sessions: './sessions.js',
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
