@@ -54,6 +54,12 @@ class WarningList {
   }
 }
 
+/** "GET /a/b" -> "/paths/~1a~1b/get". */
+function operationPointer(label: string): string {
+  const space = label.indexOf(' ');
+  return `/paths/${label.slice(space + 1).replace(/~/g, '~0').replace(/\//g, '~1')}/${label.slice(0, space).toLowerCase()}`;
+}
+
 function defaultServerName(root: Record<string, unknown>): string {
   const title = isObject(root.info) && typeof root.info.title === 'string' ? root.info.title : '';
   const slug = title
@@ -65,8 +71,8 @@ function defaultServerName(root: Record<string, unknown>): string {
   return slug || 'openapi-server';
 }
 
-/** Converts a parsed document; exposed for callers that already hold the object. */
-export function convertDocument(root: unknown, opts: ConvertOptions = {}): ConvertResult {
+/** Converts a parsed document. */
+function convertDocument(root: unknown, opts: ConvertOptions = {}): ConvertResult {
   const version = detectVersion(root);
   const doc = root as Record<string, unknown>;
   const warnings = new WarningList();
@@ -81,7 +87,7 @@ export function convertDocument(root: unknown, opts: ConvertOptions = {}): Conve
       tools.push(operationToTool(read(), ctx));
     } catch (err) {
       if (err instanceof OpenApiError) throw err;
-      if (err instanceof RangeError) throw new OpenApiError('OPENAPI_INVALID', `operation ${label} is nested too deeply`, undefined);
+      if (err instanceof RangeError) throw new OpenApiError('OPENAPI_INVALID', `operation ${label} is nested too deeply`, operationPointer(label));
       // One odd operation should not sink the document: skip it and say why.
       warnings.add({ code: 'OPERATION_SKIPPED', message: `could not convert: ${(err as Error).message}`, operation: label });
     }

@@ -8,6 +8,8 @@ import type { SecurityMap } from './security.js';
 /** Node budget for all args of one tool together, and for its output schema. */
 const ARGS_BUDGET = 800;
 const OUTPUT_BUDGET = 150;
+/** The tool format's limit on arg names. */
+const MAX_ARG_NAME = 256;
 /** JSON Schema keywords an arg may carry besides type/enum/items/properties/default. */
 const ARG_KEYWORDS = [
   'format', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'pattern',
@@ -103,6 +105,10 @@ function buildArgs(op: Operation, ctx: ToolContext, st: SchemaState): ArgsResult
   for (const where of order) {
     for (const p of op.parameters) {
       if (p.in !== where) continue;
+      if (p.name === '' || p.name.length > MAX_ARG_NAME) {
+        warnings.push({ code: 'ARG_NAME_INVALID', message: `${p.in} parameter name "${p.name.slice(0, 40)}" is empty or too long; skipped`, operation });
+        continue;
+      }
       if (taken.has(p.name)) {
         warnings.push({ code: 'PARAM_NAME_CONFLICT', message: `${p.in} parameter "${p.name}" has the same name as another parameter; skipped`, operation });
         continue;
@@ -152,6 +158,10 @@ function buildArgs(op: Operation, ctx: ToolContext, st: SchemaState): ArgsResult
         try {
           for (const [name, raw] of Object.entries(props)) {
             if (raw === undefined || raw === null) continue;
+            if (name === '' || name.length > MAX_ARG_NAME) {
+              warnings.push({ code: 'ARG_NAME_INVALID', message: `body field name "${name.slice(0, 40)}" is empty or too long; skipped`, operation });
+              continue;
+            }
             if (taken.has(name)) {
               warnings.push({ code: 'PARAM_NAME_CONFLICT', message: `form field "${name}" has the same name as a parameter; skipped`, operation });
               continue;

@@ -181,3 +181,34 @@ describe('OpenAPI 3.1 library document', () => {
     expect(fromJson.yaml).toBe((await convertOpenApi(fixture('library-openapi31.yaml'))).yaml);
   });
 });
+
+describe('edge cases', () => {
+  it('uses basePath alone when a Swagger 2.0 document has no host', async () => {
+    const doc = { swagger: '2.0', info: { title: 'x', version: '1' }, basePath: '/api/', paths: { '/ping': { get: { responses: { '200': { description: 'ok' } } } } } };
+    const tools = toolsOf(await convertOpenApi(JSON.stringify(doc)));
+    expect(tools.get_ping.requestTemplate).toEqual({ url: '/api/ping', method: 'GET' });
+  });
+
+  it('skips unusable names and methods the format lacks, with warnings, and stays valid', async () => {
+    const doc = {
+      openapi: '3.0.3',
+      info: { title: 'x', version: '1' },
+      paths: {
+        '/things': {
+          post: {
+            operationId: 'make',
+            requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { '': { type: 'string' }, ok: { type: 'integer', format: 'int32', exclusiveMinimum: true, minimum: 0 } } } } } },
+            responses: { '201': { description: 'made' } },
+          },
+          trace: { responses: { '200': { description: 'ok' } } },
+        },
+      },
+    };
+    const result = await convertOpenApi(JSON.stringify(doc));
+    expectValid(result);
+    expect(codes(result)).toEqual(expect.arrayContaining(['ARG_NAME_INVALID', 'METHOD_UNSUPPORTED']));
+    // OpenAPI 3.0's boolean exclusiveMinimum becomes the 2020-12 number form.
+    expect(argsOf(toolsOf(result).make).ok).toMatchObject({ type: 'integer', exclusiveMinimum: 0 });
+    expect(argsOf(toolsOf(result).make).ok.minimum).toBeUndefined();
+  });
+});
