@@ -1,5 +1,6 @@
 /** Sprig math functions: int64 arithmetic (wrapping like Go) and decimal-based float helpers. */
 import { FuncError, argInt, parseIntBase0, toFloat64, toInt64 } from '../coerce.js';
+import { goTypeName } from '../fmt.js';
 import type { Define } from '../functions.js';
 import { displayString, type Value } from '../value.js';
 
@@ -121,7 +122,9 @@ export function registerMath(def: Define): void {
   def('ceil', 1, 1, 'float', ([a]) => Math.ceil(toFloat64(a)));
   def('floor', 1, 1, 'float', ([a]) => Math.floor(toFloat64(a)));
   def('round', 2, 3, 'float', ([a, p, r]) => {
-    const roundOn = r === undefined ? 0.5 : typeof r === 'number' ? r : typeof r === 'bigint' ? (() => { throw new FuncError('reflect: Call using int as type float64'); })() : 0.5;
+    // The optional threshold is a variadic float64: anything else fails the call.
+    if (r !== undefined && typeof r !== 'number') throw new FuncError(`reflect: cannot use ${goTypeName(r)} as type float64 in Call`);
+    const roundOn = r === undefined ? 0.5 : r;
     const val = toFloat64(a);
     const pow = 10 ** argInt(p);
     const digit = pow * val;
