@@ -204,6 +204,9 @@ export class ResourceService {
   async delete(kind: ResourceKind, name: string, opts: { actor: string }): Promise<void> {
     const existing = await this.store.get(kind, name);
     if (!existing) throw Errors.notFound(KIND_LABEL[kind], name);
+    if (existing.spec[MANAGED_BY] === 'nacos') {
+      throw Errors.readOnly(`${KIND_LABEL[kind]} "${name}" is imported from a Nacos registry and follows it; remove it there, or set mcpRegistry: false on the registry`);
+    }
     const all = await this.loadAll();
     const users = this.usersOf(kind, name, all);
     if (users.length) throw Errors.inUse(`${KIND_LABEL[kind]} "${name}" is used by ${users.join(', ')}`);
