@@ -6,6 +6,7 @@
 import { FuncError, argString, asList, parseGoFloatString, toGoArg } from './coerce.js';
 import { sprintf } from './fmt.js';
 import { registerCollections } from './sprig/collections.js';
+import { registerCrypto } from './sprig/crypto.js';
 import { registerMath } from './sprig/math.js';
 import { registerMisc } from './sprig/misc.js';
 import { registerSemver } from './sprig/semver.js';
@@ -269,6 +270,7 @@ registerCollections(define);
 registerTime(define);
 registerMisc(define);
 registerSemver(define);
+registerCrypto(define);
 
 // A few helpers used by several groups.
 export { argString, asList };

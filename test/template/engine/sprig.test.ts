@@ -180,3 +180,19 @@ describe('semver, paths, reflection', () => {
     expect(r('{{urlJoin (dict "scheme" "https" "host" "h.io" "path" "/x" "query" "a=1")}}')).toBe('https://h.io/x?a=1');
   });
 });
+
+describe('crypto helpers', () => {
+  it('encryptAES and decryptAES round-trip', () => {
+    expect(r('{{encryptAES "secretkey" "plaintext" | decryptAES "secretkey"}}')).toBe('plaintext');
+    expect(r('{{encryptAES "k" ""}}|{{decryptAES "k" ""}}')).toBe('|');
+    expect(() => r('{{decryptAES "key" "bad"}}')).toThrow(/illegal base64/);
+  });
+  it('derivePassword follows the Master Password algorithm (Sprig documentation example)', () => {
+    expect(r('{{derivePassword 1 "long" "password" "user" "example.com"}}')).toBe('ZedaFaxcZaso9*');
+  });
+  it('genPrivateKey emits PEM', () => {
+    expect(r('{{genPrivateKey "ecdsa"}}')).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n[\s\S]+-----END EC PRIVATE KEY-----\n$/);
+    expect(r('{{genPrivateKey "ed25519"}}')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(r('{{genPrivateKey "nope"}}')).toBe('Unknown type nope');
+  });
+});
