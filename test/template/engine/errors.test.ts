@@ -125,3 +125,25 @@ describe('render-time errors', () => {
     expect(renderError('{{div 1 0}}').message).toMatch(/divide by zero/);
   });
 });
+
+describe('malformed data', () => {
+  it('never fails with anything but a TemplateError', async () => {
+    const fc = await import('fast-check');
+    const templates = ['{{.a.b}}', '{{range .}}{{.}}{{end}}', '{{toJson .}}', '{{toPrettyJson .a}}', '{{len .a}}', '{{range $k, $v := .}}{{$k}}{{end}}', '{{gjson "a.#.b"}}', '{{keys .}}', '{{index . "a"}}'].map((t) => compileTemplate(t));
+    const piece = fc.constantFrom('{', '}', '[', ']', '"a"', ':', ',', '1', 'null', '"\\u00', 'tr', '"x\\"', ' ', '-', '1e', '"a":', '{"a":[', '"\\');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 14 }), (parts) => {
+        const json = '{' + parts.join('');
+        for (const t of templates) {
+          try {
+            t.render(json);
+          } catch (e) {
+            if (!(e instanceof TemplateError) || /internal error/.test(e.message)) return false;
+          }
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
