@@ -28,11 +28,6 @@ const MAX_NESTING = 500;
 
 type EndMarker = { kind: 'end'; pos: number } | { kind: 'else'; pos: number };
 
-const tokName: Record<number, string> = {
-  [Tok.Pipe]: '|',
-  [Tok.Assign]: '=',
-  [Tok.Declare]: ':=',
-};
 
 function describe(t: Token): string {
   switch (t.typ) {
@@ -56,7 +51,6 @@ function describe(t: Token): string {
       return JSON.stringify(t.val);
   }
 }
-void tokName;
 
 class Parser {
   private i = 0;
@@ -280,7 +274,6 @@ class Parser {
       if (v.typ !== Tok.Variable) break;
       this.nextNonSpace();
       const varIndex = this.i - 1;
-      const after = this.peek();
       const nx = this.peekNonSpace();
       if (nx.typ === Tok.Assign || nx.typ === Tok.Declare) {
         pipe.isAssign = nx.typ === Tok.Assign;
@@ -301,7 +294,6 @@ class Parser {
         // Not a declaration: the variable is the pipeline's first operand.
         this.i = varIndex;
       }
-      void after;
       break;
     }
     for (;;) {

@@ -10,7 +10,6 @@ import {
   goKind,
   isEmpty,
   strval,
-  toGoArg,
   toInt64,
 } from '../coerce.js';
 import type { Define } from '../functions.js';
@@ -324,5 +323,4 @@ export function registerCollections(def: Define): void {
       }
     });
   }
-  void toGoArg;
 }

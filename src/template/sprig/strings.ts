@@ -1,6 +1,6 @@
 /** Sprig string functions. */
 import { randomInt } from 'node:crypto';
-import { FuncError, argInt, argString, asList, strval, toGoArg } from '../coerce.js';
+import { FuncError, argInt, argString, asList, strval } from '../coerce.js';
 import type { Define } from '../functions.js';
 import { goQuote, type Value } from '../value.js';
 
@@ -456,7 +456,6 @@ export function registerStrings(def: Define): void {
     return randomFrom(ASCII_PRINT, Math.max(0, c));
   });
   def('hello', 0, 0, 'string', () => 'Hello!');
-  void toGoArg;
 }
 
 /** strings.Split with Go's empty-separator rule (split into UTF-8 sequences). */

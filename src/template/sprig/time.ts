@@ -123,7 +123,6 @@ const UNITS: [string, bigint][] = [
 
 /** time.ParseDuration; returns null on error. */
 export function parseDuration(s: string): bigint | null {
-  const orig = s;
   let neg = false;
   if (s.startsWith('-') || s.startsWith('+')) {
     neg = s[0] === '-';
@@ -131,7 +130,6 @@ export function parseDuration(s: string): bigint | null {
   }
   if (s === '0') return 0n;
   if (s === '') return null;
-  let total = 0;
   let totalBig = 0n;
   while (s !== '') {
     const m = /^(\d*)(?:\.(\d*))?/.exec(s)!;
@@ -146,10 +144,7 @@ export function parseDuration(s: string): bigint | null {
     const fracDigits = m[2] ?? '';
     const frac = fracDigits ? (BigInt(fracDigits) * unit[1]) / 10n ** BigInt(fracDigits.length) : 0n;
     totalBig += whole + frac;
-    total++;
   }
-  void orig;
-  void total;
   if (totalBig > 2n ** 63n - 1n) return null;
   return neg ? -totalBig : totalBig;
 }
@@ -361,11 +356,10 @@ export function registerTime(def: Define): void {
     if (typeof v === 'string') d = parseDuration(v) ?? 0n;
     else if (typeof v === 'bigint') d = v;
     else if (v instanceof GoTime) d = nowTime().unixNanos - v.unixNanos;
-    let u = d < 0n ? -d : d;
+    const u = d < 0n ? -d : d;
     const H = 3600n * NS;
     const units: [bigint, string][] = [[H * 24n * 365n, 'y'], [H * 24n * 30n, 'mo'], [H * 24n, 'd'], [H, 'h'], [60n * NS, 'm'], [NS, 's']];
     for (const [size, name] of units) if (u > size) return `${u / size}${name}`;
-    u = 0n;
     return '0s';
   });
   const toDate = (must: boolean) => ([f, s]: Value[]): Value => {
