@@ -27,6 +27,8 @@ export interface CallerContext {
   headers: Record<string, string | string[] | undefined>;
   remoteAddress?: string;
   signal?: AbortSignal;
+  /** Aborts `signal` with a reason (a provider's own deadline uses it instead of a second controller). */
+  cancel?: (reason: unknown) => void;
   protocolVersion: ProtocolVersion;
   /** The tools this caller may see and call; undefined means all. */
   allowedTools?: ReadonlySet<string>;

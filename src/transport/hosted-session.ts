@@ -19,8 +19,10 @@ import { dispatchRequest, initializeResult, type ToolProvider } from '../protoco
 import type { Session } from '../protocol/session.js';
 
 export interface HostedCallOptions {
-  /** Aborts the request when the client goes away (its response or stream closed). */
+  /** Aborts the request when the client goes away (its stream closed). */
   gone?: AbortSignal;
+  /** Aborts the request when this response closes before it was answered. */
+  response?: ServerResponse;
   allowedTools?: ReadonlySet<string>;
   metrics?: GatewayMetrics;
   limiter?: RateLimiter;
@@ -75,7 +77,12 @@ export async function handleHostedMessage(
   map.set(key, controller);
   const onGone = () => controller.abort();
   gone?.addEventListener('abort', onGone, { once: true });
-  let response: JsonRpcResponse | undefined;
+  const response = opts.response;
+  const onResponseClose = () => {
+    if (!response!.writableFinished) controller.abort();
+  };
+  response?.once('close', onResponseClose);
+  let answer: JsonRpcResponse | undefined;
   let admission: Admission | undefined;
   try {
     if (opts.limiter && msg.method === 'tools/call' && opts.route?.spec.rateLimits?.length) {
@@ -83,25 +90,27 @@ export async function handleHostedMessage(
       admission = await opts.limiter.admit(opts.route.spec.rateLimits, { server: session.server, consumer: session.consumer, tool: typeof name === 'string' ? name : undefined });
       if (!admission.ok) {
         opts.metrics?.rateLimited.inc({ server: session.server });
-        response = errorResponse(msg.id ?? null, GW_RATE_LIMITED, `Rate limit exceeded: ${admission.rule}; retry after ${admission.retryAfterSeconds}s`, { code: 'RATE_LIMITED', retryAfterSeconds: admission.retryAfterSeconds });
-        return response;
+        answer = errorResponse(msg.id ?? null, GW_RATE_LIMITED, `Rate limit exceeded: ${admission.rule}; retry after ${admission.retryAfterSeconds}s`, { code: 'RATE_LIMITED', retryAfterSeconds: admission.retryAfterSeconds });
+        return answer;
       }
     }
-    response = await dispatchRequest(provider, msg as JsonRpcRequest, {
+    answer = await dispatchRequest(provider, msg as JsonRpcRequest, {
       session,
       consumer: session.consumer,
       headers: req.headers,
       remoteAddress: req.socket.remoteAddress,
       signal: controller.signal,
+      cancel: (reason) => controller.abort(reason),
       protocolVersion: session.protocolVersion,
       allowedTools,
     });
-    return response;
+    return answer;
   } finally {
     if (admission?.ok) admission.release();
-    if (metrics) record(metrics, provider, session, msg as JsonRpcRequest, response, started);
-    if (opts.accessLog) logAccess(opts.accessLog, session, msg as JsonRpcRequest, response, started);
+    if (metrics) record(metrics, provider, session, msg as JsonRpcRequest, answer, started);
+    if (opts.accessLog) logAccess(opts.accessLog, session, msg as JsonRpcRequest, answer, started);
     gone?.removeEventListener('abort', onGone);
+    response?.off('close', onResponseClose);
     map.delete(key);
   }
 }

@@ -103,10 +103,6 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
     return;
   }
   const responses: JsonRpcResponse[] = [];
-  const gone = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) gone.abort();
-  });
   await Promise.all(
     messages.map(async (m) => {
       if ('invalid' in m) {
@@ -114,7 +110,7 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
         return;
       }
       const out = await handleHostedMessage(provider, session!, m, req, {
-        gone: gone.signal,
+        response: res,
         allowedTools: route.toolAcl?.get(session!.consumer ?? ''),
         metrics: ctx.metrics,
         limiter: ctx.limiter,

@@ -37,6 +37,8 @@ export interface RestCallContext {
   remoteAddress?: string;
   consumer?: string;
   signal?: AbortSignal;
+  /** Aborts `signal` with a reason; when given, the call's deadline reuses it. */
+  cancel?: (reason: unknown) => void;
 }
 
 export function textResult(text: string, isError = false): CallToolResult {
@@ -319,11 +321,22 @@ async function send(
   const headers = baseHeaders.slice();
   const token = await applyUpstreamSecurity(runtime, tool, url, headers, passthrough);
 
-  // One controller and one timer per call (AbortSignal.any/timeout are slow and retain memory on Node 20).
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new TimeoutFailure()), runtime.timeoutMs);
-  const onCallerGone = () => controller.abort();
-  ctx.signal?.addEventListener('abort', onCallerGone, { once: true });
+  // One timer per call; the caller's controller is reused when there is one (AbortSignal.any/timeout are
+  // slow and retain memory on Node 20).
+  let signal: AbortSignal;
+  let cancel: (reason: unknown) => void;
+  let onCallerGone: (() => void) | undefined;
+  if (ctx.signal && ctx.cancel) {
+    signal = ctx.signal;
+    cancel = ctx.cancel;
+  } else {
+    const controller = new AbortController();
+    signal = controller.signal;
+    cancel = (reason) => controller.abort(reason);
+    onCallerGone = () => controller.abort();
+    ctx.signal?.addEventListener('abort', onCallerGone, { once: true });
+  }
+  const timer = setTimeout(() => cancel(new TimeoutFailure()), runtime.timeoutMs);
   let res: Dispatcher.ResponseData;
   let responseBody: Buffer;
   try {
@@ -333,16 +346,16 @@ async function send(
       method: tool.method as Dispatcher.HttpMethod,
       headers: headers.flat(),
       body,
-      signal: controller.signal,
+      signal,
       [RETRY_SAFE]: runtime.retryToolCalls === true,
     } as Dispatcher.RequestOptions);
     responseBody = await readLimited(res.body, runtime.maxResponseBytes, tool.name);
   } catch (err) {
-    if (controller.signal.reason instanceof TimeoutFailure) throw controller.signal.reason;
+    if (signal.reason instanceof TimeoutFailure) throw signal.reason;
     throw err;
   } finally {
     clearTimeout(timer);
-    ctx.signal?.removeEventListener('abort', onCallerGone);
+    if (onCallerGone) ctx.signal?.removeEventListener('abort', onCallerGone);
   }
   return { res, responseBody, token };
 }

@@ -32,6 +32,7 @@ export class RestToolProvider implements ToolProvider {
       remoteAddress: ctx.remoteAddress,
       consumer: ctx.consumer,
       signal: ctx.signal,
+      cancel: ctx.cancel,
     });
     return result as unknown as Record<string, unknown>;
   }
