@@ -121,6 +121,9 @@ describe('render-time errors', () => {
   it('reports a piped missing value that leaves a function short of arguments', () => {
     expect(renderError('{{.missing | upper}}').message).toMatch(/wrong number of args for upper: want 1 got 0/);
   });
+  it('call fails: JSON data holds no functions', () => {
+    expect(renderError('{{call .f 1}}', '{"f":"x"}').code).toBe('TEMPLATE_EXEC');
+  });
   it('reports integer division by zero', () => {
     expect(renderError('{{div 1 0}}').message).toMatch(/divide by zero/);
   });
