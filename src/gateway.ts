@@ -76,6 +76,7 @@ export class Gateway {
   private current!: Snapshot;
   private readonly external = new ExternalAgents();
   readonly metrics = new GatewayMetrics();
+  private loopback?: LoopbackClient;
   private redis?: Redis;
   private limiter!: RateLimiter;
   private unwatch?: () => void;
@@ -123,10 +124,12 @@ export class Gateway {
       await this.fileWatcher.applyNow();
     }
     this.discovery = new ServiceDiscovery({ log: this.log, rebuild: () => this.scheduleRebuild(), imports: new McpImportWriter(this.store, this.cipher, this.log) });
+    // The router and the admin tool list reach proxied servers through this gateway's own data plane
+    // (loopback unless bound to one address).
+    const host = s.host === '0.0.0.0' || s.host === '::' || !s.host ? '127.0.0.1' : s.host.includes(':') ? `[${s.host}]` : s.host;
+    const loopback = new LoopbackClient(() => (this.port ? `http://${host}:${this.port}` : undefined));
+    this.loopback = loopback;
     if (s.routerName) {
-      // The router reaches proxied servers through this gateway's own data plane (loopback unless bound to one address).
-      const host = s.host === '0.0.0.0' || s.host === '::' || !s.host ? '127.0.0.1' : s.host.includes(':') ? `[${s.host}]` : s.host;
-      const loopback = new LoopbackClient(() => (this.port ? `http://${host}:${this.port}` : undefined));
       this.router = new McpRouter(s.routerName, () => this.current, GATEWAY_VERSION, loopback, ['authorization', s.consumerKeyHeader.toLowerCase()]);
     }
     await this.rebuild();
@@ -164,6 +167,10 @@ export class Gateway {
       maxBodyBytes: s.maxBodyBytes,
       ready: () => this.ready,
       metrics: this.metrics,
+      listProxyTools: async (server) => {
+        const result = await this.loopback!.call(server, {}, 'tools/list', {});
+        return { tools: (result.tools as unknown[]) ?? [] };
+      },
       beforeScrape: () => this.metrics.sessions.set(this.sessions.size),
       extensions: this.opts.extensions,
     });

@@ -24,6 +24,8 @@ export interface AdminApiDeps {
   maxBodyBytes: number;
   ready(): boolean;
   metrics?: GatewayMetrics;
+  /** Lists a direct-proxy server's tools by asking its backend (through the data plane). */
+  listProxyTools?: (server: string) => Promise<{ tools: unknown[] }>;
   /** Called before a scrape, to refresh gauges. */
   beforeScrape?: () => void;
   /** Features that add routes (OpenAPI import, console, metrics) register here. */
@@ -146,6 +148,13 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     const route = deps.snapshot().servers.get(name);
     if (!route) throw Errors.notFound('MCP server', name);
     if (route.brokenReason) throw new GatewayError('SERVER_BROKEN', 409, route.brokenReason);
+    if (route.proxy && deps.listProxyTools) {
+      try {
+        return await deps.listProxyTools(name);
+      } catch (err) {
+        throw new GatewayError('UPSTREAM_UNAVAILABLE', 502, `MCP server "${name}": its backend did not list its tools: ${(err as Error).message}`);
+      }
+    }
     if (!route.provider) return { tools: [] };
     return { tools: route.provider.listTools({ headers: {}, protocolVersion: '2025-11-25' }) };
   });
