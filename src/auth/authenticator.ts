@@ -6,6 +6,7 @@ import { baseUrlOf, checkAccessToken, metadataUrl } from './oauth.js';
 import type { Authenticator } from '../transport/context.js';
 
 const GW_UNAUTHORIZED = -32001;
+const EMPTY_QUERY = new URLSearchParams();
 const GW_FORBIDDEN = -32003;
 
 function challenge(error: string, description: string): string {
@@ -24,7 +25,7 @@ export function consumerAuthenticator(snapshot: () => Snapshot, publicUrl?: stri
     if (!auth?.enabled) return { ok: true };
     const url = req.url ?? '';
     const q = url.indexOf('?');
-    const credential = presentedCredential(req.headers, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), keys);
+    const credential = presentedCredential(req.headers, q === -1 ? EMPTY_QUERY : new URLSearchParams(url.slice(q + 1)), keys);
     if (!credential) {
       sendRpcError(res, 401, GW_UNAUTHORIZED, 'UNAUTHENTICATED', `MCP server "${route.name}" requires a consumer credential (Authorization: Bearer, ${keys.header} or ?${keys.query}=)`, null, {
         'www-authenticate': challenge('invalid_request', 'a consumer credential is required'),

@@ -46,7 +46,37 @@ export function jwksFor(url: string): JWTVerifyGetKey {
  * Consumers compiled for lookup on the request path: key-auth keys by hash, JWT rules by issuer.
  * Built once per snapshot.
  */
+/**
+ * Verified tokens, kept until they expire (at most a minute) so a client that sends the same token
+ * on every request pays for one signature check, not one per request. Bounded; cleared when full.
+ */
+export class VerifiedTokenCache<T> {
+  private readonly entries = new Map<string, { value: T; until: number }>();
+
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly maxAgeMs = 60_000,
+  ) {}
+
+  get(token: string): T | undefined {
+    const e = this.entries.get(token);
+    if (!e) return undefined;
+    if (e.until <= Date.now()) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  set(token: string, value: T, expSeconds: number | undefined): void {
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    const until = Math.min(Date.now() + this.maxAgeMs, expSeconds ? expSeconds * 1000 : Infinity);
+    this.entries.set(token, { value, until });
+  }
+}
+
 export class ConsumerDirectory {
+  private readonly verified = new VerifiedTokenCache<string>();
   private readonly byKeyHash = new Map<string, string>();
   private readonly jwtByIssuer = new Map<string, JwtRule[]>();
 
@@ -91,6 +121,8 @@ export class ConsumerDirectory {
     const byKey = this.byKeyHash.get(keyHash(credential));
     if (byKey) return { consumer: byKey };
     if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(credential)) return { error: 'unknown credential' };
+    const known = this.verified.get(credential);
+    if (known) return { consumer: known };
     let issuer: string | undefined;
     try {
       decodeProtectedHeader(credential);
@@ -115,6 +147,7 @@ export class ConsumerDirectory {
           lastError = `token claim ${rule.claim} does not match`;
           continue;
         }
+        this.verified.set(credential, rule.consumer, payload.exp);
         return { consumer: rule.consumer };
       } catch (err) {
         lastError = `invalid token: ${(err as Error).message}`;

@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { jwtVerify, type JWTPayload } from 'jose';
 import type { McpServerSpec } from '../config/resources.js';
-import { jwksFor } from './consumers.js';
+import { jwksFor, VerifiedTokenCache } from './consumers.js';
+
+const verified = new VerifiedTokenCache<JWTPayload>();
 
 export const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
 
@@ -51,6 +53,10 @@ function scopesOf(claims: JWTPayload): Set<string> {
 export async function checkAccessToken(spec: McpServerSpec, token: string | undefined, base: string): Promise<OAuthCheck> {
   const oauth = spec.oauth!;
   if (!token) return { ok: false, status: 401, error: 'invalid_request', description: 'an access token is required' };
+  // The cache key carries everything the verdict depends on besides the token.
+  const cacheKey = `${spec.name}\u0000${base}\u0000${JSON.stringify(oauth)}\u0000${token}`;
+  const cached = verified.get(cacheKey);
+  if (cached) return { ok: true, claims: cached };
   let claims: JWTPayload;
   try {
     ({ payload: claims } = await jwtVerify(token, jwksFor(oauth.jwksUrl), {
@@ -66,5 +72,6 @@ export async function checkAccessToken(spec: McpServerSpec, token: string | unde
   const have = scopesOf(claims);
   const missing = (oauth.scopes ?? []).filter((s) => !have.has(s));
   if (missing.length) return { ok: false, status: 403, error: 'insufficient_scope', description: `missing scope: ${missing.join(' ')}` };
+  verified.set(cacheKey, claims, claims.exp);
   return { ok: true, claims };
 }
