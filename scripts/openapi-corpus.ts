@@ -70,6 +70,20 @@ async function childMain(): Promise<void> {
       r.ok = true;
       r.toolCount = result.toolCount;
       r.warningCodes = [...new Set(result.warnings.map((w) => w.code))];
+      // Tell the parent the conversion is done, so a slow validation is not taken for a failed conversion.
+      process.send!({ ...r, partial: true });
+      if (result.toolCount > 4096) {
+        r.structureOk = checkToolYaml(result.yaml, { compile: false }).problems.length === 0;
+        if (msg.validate) {
+          r.validatorOk = false;
+          r.validatorError = `not run: ${result.toolCount} tools, over the validator's limit of 4096`;
+          r.ajvOk = false;
+          r.ajvError = r.validatorError;
+        }
+        r.rssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+        process.send!(r);
+        return;
+      }
       if (!msg.validate) {
         const check = checkToolYaml(result.yaml, { compile: false });
         r.structureOk = check.problems.length === 0;
@@ -124,7 +138,11 @@ class Runner {
         if (r.rssMb) this.peakRssMb = Math.max(this.peakRssMb, r.rssMb);
         resolve(r);
       };
-      const onMessage = (r: DocResult) => done(r);
+      let converted: DocResult | undefined;
+      const onMessage = (r: DocResult & { partial?: boolean }) => {
+        if (r.partial) converted = r;
+        else done(r);
+      };
       const onExit = (code: number | null, signal: string | null) => {
         this.child = undefined;
         done({ id, bytes, ok: false, validatorOk: validate ? false : undefined, errorCode: 'CHILD_DIED', error: `conversion process exited (${signal ?? code}), e.g. out of memory` });
@@ -133,7 +151,11 @@ class Runner {
         child.off('exit', onExit);
         child.kill('SIGKILL');
         this.child = undefined;
-        done({ id, bytes, ok: false, errorCode: 'TIMEOUT', error: `no result within ${TIMEOUT_MS / 1000} s; process killed` });
+        done(
+          converted
+            ? { ...converted, validatorOk: false, validatorError: `validation took over ${TIMEOUT_MS / 1000} s; process killed`, ajvOk: false }
+            : { id, bytes, ok: false, errorCode: 'TIMEOUT', error: `no result within ${TIMEOUT_MS / 1000} s; process killed` },
+        );
       }, TIMEOUT_MS);
       child.on('message', onMessage);
       child.once('exit', onExit);
