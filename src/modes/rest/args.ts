@@ -36,3 +36,19 @@ export function stringifyArg(v: unknown): string {
   if (v === null || v === undefined) return '';
   return JSON.stringify(v);
 }
+
+/**
+ * JSON as Go's encoding/json writes a map, which is how Higress builds template data: object keys
+ * sorted (at every depth) and `<`, `>`, `&` escaped. Templates that print `.args` whole see the same text.
+ */
+export function goJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v as Record<string, unknown>).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+  return out;
+}

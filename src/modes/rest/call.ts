@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { TemplateError, type CompiledTemplate, type RenderContext } from '../../template/index.js';
 import type { CompiledRestServer, CompiledRestTool } from './compile.js';
-import { coerceArgs, stringifyArg } from './args.js';
+import { coerceArgs, goJson, stringifyArg } from './args.js';
 import { literalHostProblem } from '../../transport/upstream/address-policy.js';
 import { RETRY_SAFE, type ExternalAgents, type ServiceEndpoints } from '../../transport/upstream/http-pool.js';
 import type { BackendTokenSource } from '../../auth/backend-tokens.js';
@@ -218,7 +218,7 @@ async function execute(runtime: RestServerRuntime, tool: CompiledRestTool, ctx: 
     if (a.name in supplied) args[a.name] = supplied[a.name];
     else if (a.default !== undefined) args[a.name] = a.default;
   }
-  const data = `{"config":${runtime.compiled.configJson},"args":${JSON.stringify(args)}}`;
+  const data = `{"config":${runtime.compiled.configJson},"args":${goJson(args)}}`;
   const renderCtx: RenderContext = { remoteAddress: ctx.remoteAddress, headers: ctx.headers };
 
   if (tool.directResponse) {

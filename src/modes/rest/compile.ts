@@ -1,4 +1,5 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { goJson } from './args.js';
 import type { ValidateFunction } from 'ajv';
 import { compileTemplate, type CompiledTemplate } from '../../template/index.js';
 import {
@@ -141,7 +142,8 @@ export function compileRestConfig(config: ToolConfig): CompiledRestServer {
     toolList.push(compiled.entry);
   }
   return {
-    configJson: JSON.stringify(config.server.config ?? {}),
+    // Higress passes `"config":null` when a server has no config.
+    configJson: config.server.config ? goJson(config.server.config) : 'null',
     tools,
     toolList,
     passthroughAuthHeader: !!config.server.passthroughAuthHeader,
