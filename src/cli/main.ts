@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { loadSettings, SETTING_SPECS, SettingsError, type Settings } from '../config/settings.js';
 import { GATEWAY_VERSION } from '../version.js';
 import { runServe } from './serve.js';
-import { runApply, runExport } from './config-commands.js';
+import { runApply, runExport, runRotateSecretKey } from './config-commands.js';
 import { runValidate } from './validate.js';
 import { runOpenApiToMcp } from './openapi-to-mcp.js';
 
@@ -64,6 +64,14 @@ export function buildProgram(): Command {
     program.command('export').description('print the stored configuration as declarative YAML (secrets masked)').option('--reveal-secrets', 'print secrets in clear text (for backups)'),
     storeFlags,
   ).action(action(async (opts: Record<string, unknown>) => runExport(settingsFrom(opts), !!opts.revealSecrets)));
+
+  addSettingFlags(
+    program
+      .command('rotate-secret-key')
+      .description('re-encrypt every stored secret with a new key (64 hex chars, base64 of 32 bytes, or a passphrase of 12+ characters)')
+      .requiredOption('--new-key <key>', 'the new secret key'),
+    storeFlags,
+  ).action(action(async (opts: Record<string, unknown>) => runRotateSecretKey(settingsFrom(opts), String(opts.newKey))));
 
   program
     .command('validate')

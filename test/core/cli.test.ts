@@ -98,4 +98,23 @@ describe('CLI: validate, apply, export', () => {
     const exported = await runCli(['export'], { MCPGW_DATA_DIR: dataDir });
     expect(exported.stdout).not.toContain('name: ok');
   });
+
+  it('rotate-secret-key re-encrypts every secret; the data stays readable with the new key only', async () => {
+    const dataDir = tmp();
+    const file = path.join(dataDir, 'gw.yaml');
+    fs.writeFileSync(file, 'consumers:\n  - name: bob\n    credentials: [{ type: key-auth, key: bob-secret-key-1 }]\nregistries:\n  - { name: main, type: nacos, address: "http://127.0.0.1:8848", password: nacos-pass-77 }\n');
+    const env = { MCPGW_DATA_DIR: dataDir };
+    expect((await runCli(['apply', '-f', file], env)).code).toBe(0);
+    const oldKey = fs.readFileSync(path.join(dataDir, 'secret.key'), 'utf8').trim();
+    const newKey = 'b'.repeat(64);
+    const rotated = await runCli(['rotate-secret-key', '--new-key', newKey], env);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toContain('re-encrypted 2 resource(s)');
+    const revealed = await runCli(['export', '--reveal-secrets'], env);
+    expect(revealed.stdout).toContain('bob-secret-key-1');
+    expect(revealed.stdout).toContain('nacos-pass-77');
+    const withOld = await runCli(['export', '--reveal-secrets'], { ...env, MCPGW_SECRET_KEY: oldKey });
+    expect(withOld.code).toBe(1);
+    expect(withOld.stderr).toContain('SECRET_KEY_MISMATCH');
+  });
 });
