@@ -21,10 +21,10 @@ export async function load(opts: autocannon.Options): Promise<LoadResult> {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 }
 
-/** Starts a child process running a TypeScript file with tsx and waits for a line on its stdout. */
-export function startChild(file: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+/** Spawns a process and resolves once its output matches `ready`. */
+function spawnUntil(args: string[], env: Record<string, string>, ready: RegExp, what: string): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -33,8 +33,13 @@ export function startChild(file: string, args: string[], env: Record<string, str
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${file} exited with ${code}:\n${out}`)));
+    child.on('exit', (code) => reject(new Error(`${what} exited with ${code}:\n${out}`)));
   });
+}
+
+/** Starts a child process running a TypeScript file with tsx and waits for a line on its output. */
+export function startChild(file: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+  return spawnUntil(['--import', 'tsx', file, ...args], env, ready, file);
 }
 
 /** Starts the gateway as `npm start` does (compiled dist/ when built, else the sources through tsx). */
@@ -42,18 +47,7 @@ export function startGatewayProcess(env: Record<string, string>): Promise<{ chil
   const compiled = path.join(ROOT, 'dist/cli/main.js');
   const ready = /MCP on http:\/\/[^:]+:(\d+)/;
   if (!fs.existsSync(compiled)) return startChild(path.join(ROOT, 'src/cli/main.ts'), ['serve'], env, ready);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [compiled, 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(ready);
-      if (m) resolve({ child, match: m });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`gateway exited with ${code}:\n${out}`)));
-  });
+  return spawnUntil([compiled, 'serve'], env, ready, 'gateway');
 }
 
 export function tmpDir(): string {

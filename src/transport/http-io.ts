@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorResponse, type JsonRpcId } from '../protocol/jsonrpc.js';
+import { errorResponse, JSONRPC_INVALID_REQUEST, type JsonRpcId } from '../protocol/jsonrpc.js';
 
 export class BodyTooLargeError extends Error {
   readonly code = 'BODY_TOO_LARGE';
@@ -81,4 +81,15 @@ export function accepts(header: string | undefined, type: string): boolean {
     const t = part.split(';')[0].trim().toLowerCase();
     return t === type || t === '*/*' || t === `${major}/*`;
   });
+}
+
+/** Reads the body under the limit; on failure answers 413 (or drops the connection) and returns undefined. */
+export async function readBodyOrRefuse(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string | undefined> {
+  try {
+    return await readBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) sendRpcError(res, 413, JSONRPC_INVALID_REQUEST, 'BODY_TOO_LARGE', err.message);
+    else res.destroy();
+    return undefined;
+  }
 }

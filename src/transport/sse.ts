@@ -1,6 +1,6 @@
 import { parseBody, JSONRPC_INVALID_REQUEST, type JsonRpcMessage, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SessionLimitError, type Session } from '../protocol/session.js';
-import { BodyTooLargeError, readBody, sendJson, sendRpcError, SSE_HEADERS, sseEvent } from './http-io.js';
+import { readBodyOrRefuse, sendJson, sendRpcError, SSE_HEADERS, sseEvent } from './http-io.js';
 import { handleHostedMessage, invalidBatchItem, sameCaller } from './hosted-session.js';
 import type { RoutedRequest, TransportContext } from './context.js';
 
@@ -59,14 +59,8 @@ export async function sseMessage(ctx: TransportContext, r: RoutedRequest): Promi
     const auth = await ctx.authenticate(route, req, res);
     if (!auth.ok || !sameCaller(route, session, auth.consumer, res)) return;
   }
-  let text: string;
-  try {
-    text = await readBody(req, ctx.maxBodyBytes);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) return sendRpcError(res, 413, JSONRPC_INVALID_REQUEST, 'BODY_TOO_LARGE', err.message);
-    res.destroy();
-    return;
-  }
+  const text = await readBodyOrRefuse(req, res, ctx.maxBodyBytes);
+  if (text === undefined) return;
   const parsed = parseBody(text);
   if (parsed.kind === 'error') {
     sendJson(res, 400, parsed.response);

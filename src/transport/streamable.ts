@@ -1,7 +1,7 @@
 import { parseBody, JSONRPC_INVALID_REQUEST, isRequest, type JsonRpcMessage, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { allowsBatch, isSupportedVersion, DEFAULT_HTTP_VERSION, SUPPORTED_VERSIONS } from '../protocol/versions.js';
 import { SessionLimitError, type Session } from '../protocol/session.js';
-import { accepts, BodyTooLargeError, readBody, sendJson, sendRpcError, SSE_HEADERS } from './http-io.js';
+import { accepts, readBodyOrRefuse, sendJson, sendRpcError, SSE_HEADERS } from './http-io.js';
 import { handleHostedMessage, invalidBatchItem, rateLimitedAfter, sameCaller } from './hosted-session.js';
 import type { RoutedRequest, TransportContext } from './context.js';
 
@@ -38,6 +38,16 @@ function versionProblem(r: RoutedRequest): boolean {
   return false;
 }
 
+/** GET and DELETE: version header, caller, then the caller's own session (each refusal answered here). */
+async function callerSession(ctx: TransportContext, r: RoutedRequest): Promise<Session | undefined> {
+  if (versionProblem(r)) return undefined;
+  const auth = await ctx.authenticate(r.route, r.req, r.res);
+  if (!auth.ok) return undefined;
+  const session = requireSession(ctx, r);
+  if (!session || !sameCaller(r.route, session, auth.consumer, r.res)) return undefined;
+  return session;
+}
+
 /** POST /mcp-servers/{name}: client messages to a gateway-hosted server. */
 export async function streamablePost(ctx: TransportContext, r: RoutedRequest): Promise<void> {
   const { req, res, route } = r;
@@ -56,14 +66,8 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
   // Who calls is settled before the body is read or any session is looked at.
   const auth = await ctx.authenticate(route, req, res);
   if (!auth.ok) return;
-  let text: string;
-  try {
-    text = await readBody(req, ctx.maxBodyBytes);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) sendRpcError(res, 413, JSONRPC_INVALID_REQUEST, 'BODY_TOO_LARGE', err.message);
-    else res.destroy();
-    return;
-  }
+  const text = await readBodyOrRefuse(req, res, ctx.maxBodyBytes);
+  if (text === undefined) return;
   const parsed = parseBody(text);
   if (parsed.kind === 'error') {
     sendJson(res, 400, { ...parsed.response, error: { ...parsed.response.error, data: { code: parsed.response.error!.code === -32700 ? 'PARSE_ERROR' : 'INVALID_REQUEST' } } });
@@ -139,12 +143,8 @@ export async function streamableGet(ctx: TransportContext, r: RoutedRequest): Pr
     sendRpcError(r.res, 406, JSONRPC_INVALID_REQUEST, 'NOT_ACCEPTABLE', 'Not Acceptable: GET needs Accept: text/event-stream');
     return;
   }
-  if (versionProblem(r)) return;
-  const auth = await ctx.authenticate(r.route, r.req, r.res);
-  if (!auth.ok) return;
-  const session = requireSession(ctx, r);
+  const session = await callerSession(ctx, r);
   if (!session) return;
-  if (!sameCaller(r.route, session, auth.consumer, r.res)) return;
   if (session.push) {
     sendRpcError(r.res, 409, JSONRPC_INVALID_REQUEST, 'STREAM_EXISTS', 'Conflict: this session already has a GET stream open');
     return;
@@ -173,12 +173,8 @@ export async function streamableGet(ctx: TransportContext, r: RoutedRequest): Pr
 
 /** DELETE /mcp-servers/{name}: the client ends its session. */
 export async function streamableDelete(ctx: TransportContext, r: RoutedRequest): Promise<void> {
-  if (versionProblem(r)) return;
-  const auth = await ctx.authenticate(r.route, r.req, r.res);
-  if (!auth.ok) return;
-  const session = requireSession(ctx, r);
+  const session = await callerSession(ctx, r);
   if (!session) return;
-  if (!sameCaller(r.route, session, auth.consumer, r.res)) return;
   ctx.sessions.end(session.id);
   r.res.writeHead(200, { 'content-length': '0' }).end();
 }

@@ -2,7 +2,7 @@ import { JSONRPC_INVALID_REQUEST, parseBody, type JsonRpcId } from '../../protoc
 import { SessionLimitError, type Session } from '../../protocol/session.js';
 import { isSupportedVersion } from '../../protocol/versions.js';
 import type { RoutedRequest, TransportContext } from '../../transport/context.js';
-import { accepts, BodyTooLargeError, readBody, sendJson, sendRpcError } from '../../transport/http-io.js';
+import { accepts, readBodyOrRefuse, sendJson, sendRpcError } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, upstreamQuery } from '../../transport/upstream/forward-headers.js';
 import { firstHeader, type McpUpstream, toUpstreamError, UpstreamError } from '../../transport/upstream/streamable-client.js';
 import { ClientStream, upstreamErrorJson } from './client-stream.js';
@@ -71,14 +71,8 @@ export class BridgeToSse {
       if (!state) return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended; initialize a new one');
       if (!sameCaller(r.route, state.session, auth.consumer, res)) return;
     }
-    let text: string;
-    try {
-      text = await readBody(req, ctx.maxBodyBytes);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) sendRpcError(res, 413, JSONRPC_INVALID_REQUEST, 'BODY_TOO_LARGE', err.message);
-      else res.destroy();
-      return;
-    }
+    const text = await readBodyOrRefuse(req, res, ctx.maxBodyBytes);
+    if (text === undefined) return;
     const parsed = parseBody(text);
     if (parsed.kind === 'error') return sendJson(res, 400, parsed.response);
     if (!state) {

@@ -4,7 +4,7 @@ import { JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type JsonRpcId } from '..
 import { SessionLimitError, type Session } from '../../protocol/session.js';
 import { isSupportedVersion } from '../../protocol/versions.js';
 import type { RoutedRequest, TransportContext } from '../../transport/context.js';
-import { BodyTooLargeError, readBody, sendJson, sendRpcError, sseEvent } from '../../transport/http-io.js';
+import { readBodyOrRefuse, sendJson, sendRpcError, sseEvent } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, upstreamQuery } from '../../transport/upstream/forward-headers.js';
 import { firstHeader, type McpUpstream, readUpstreamText, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
 import { ClientStream, upstreamErrorJson } from './client-stream.js';
@@ -96,14 +96,8 @@ export class BridgeToStreamable {
     if (!found || found.state.stream.closed) return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: open a new SSE stream');
     const caller = await checkCaller(ctx, r.route, req, res, found.session, false);
     if (!caller.ok) return;
-    let text: string;
-    try {
-      text = await readBody(req, ctx.maxBodyBytes);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) return sendRpcError(res, 413, JSONRPC_INVALID_REQUEST, 'BODY_TOO_LARGE', err.message);
-      res.destroy();
-      return;
-    }
+    const text = await readBodyOrRefuse(req, res, ctx.maxBodyBytes);
+    if (text === undefined) return;
     const parsed = tryParse(text);
     if (parsed === undefined) return sendJson(res, 400, { jsonrpc: '2.0', id: null, error: { code: JSONRPC_PARSE_ERROR, message: 'Parse error: the body is not JSON', data: { code: 'PARSE_ERROR' } } });
     res.writeHead(202, { 'content-type': 'text/plain', 'content-length': '8' }).end('Accepted');

@@ -1,7 +1,7 @@
 import { JSONRPC_INVALID_REQUEST } from '../../protocol/jsonrpc.js';
 import { SessionLimitError, type Session } from '../../protocol/session.js';
 import type { RoutedRequest, TransportContext } from '../../transport/context.js';
-import { BodyTooLargeError, readBody, sendRpcError, sseEvent } from '../../transport/http-io.js';
+import { readBodyOrRefuse, sendRpcError, sseEvent } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, responseHeadersForClient, upstreamQuery } from '../../transport/upstream/forward-headers.js';
 import { formatSseEvent } from '../../transport/upstream/sse-client.js';
 import { type McpUpstream, readUpstreamText, UpstreamError } from '../../transport/upstream/streamable-client.js';
@@ -123,14 +123,8 @@ export class SseForward {
     if (!found) return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: open a new SSE stream');
     const caller = await checkCaller(ctx, r.route, req, res, found.session, false);
     if (!caller.ok) return;
-    let text: string;
-    try {
-      text = await readBody(req, ctx.maxBodyBytes);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) return sendRpcError(res, 413, JSONRPC_INVALID_REQUEST, 'BODY_TOO_LARGE', err.message);
-      res.destroy();
-      return;
-    }
+    const text = await readBodyOrRefuse(req, res, ctx.maxBodyBytes);
+    if (text === undefined) return;
     const { state } = found;
     const parsed = tryParse(text);
     const ids = requestIds(parsed);

@@ -5,7 +5,7 @@ import { GW_UPSTREAM_ERROR, JSONRPC_INVALID_REQUEST, type JsonRpcId } from '../.
 import { SessionLimitError, type Session } from '../../protocol/session.js';
 import { DEFAULT_HTTP_VERSION, isSupportedVersion } from '../../protocol/versions.js';
 import type { RoutedRequest, TransportContext } from '../../transport/context.js';
-import { BodyTooLargeError, readBody, sendRpcError } from '../../transport/http-io.js';
+import { readBodyOrRefuse, sendRpcError } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, responseHeadersForClient, upstreamQuery } from '../../transport/upstream/forward-headers.js';
 import { formatSseEvent } from '../../transport/upstream/sse-client.js';
 import { firstHeader, type McpUpstream, toUpstreamError, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
@@ -107,14 +107,8 @@ export class StreamableForward {
       if (!found) return sessionGone(res);
       if (!sameCaller(r.route, found.session, consumer, res)) return;
     }
-    let text: string;
-    try {
-      text = await readBody(req, ctx.maxBodyBytes);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) sendRpcError(res, 413, JSONRPC_INVALID_REQUEST, 'BODY_TOO_LARGE', err.message);
-      else res.destroy();
-      return;
-    }
+    const text = await readBodyOrRefuse(req, res, ctx.maxBodyBytes);
+    if (text === undefined) return;
     const parsed = tryParse(text);
     const ids = requestIds(parsed);
     const singleId = ids.length === 1 ? ids[0] : null;
