@@ -3,13 +3,13 @@
  * A library with no gateway imports: text in, YAML text and warnings out.
  */
 import { OpenApiError, type ConvertWarning } from './errors.js';
-import { DocumentReader, detectVersion } from './document.js';
+import { DocumentReader, METHODS, detectVersion } from './document.js';
 import { ToolNamer } from './naming.js';
 import { parseText } from './parse.js';
 import { RefResolver } from './refs.js';
 import { SchemaConverter, isObject } from './schema.js';
 import { SecurityMap } from './security.js';
-import { operationToTool, type Tool } from './tools.js';
+import { LARGE_DOCUMENT_BUDGET, NORMAL_BUDGET, operationToTool, type Tool } from './tools.js';
 import { toYaml } from './yaml-writer.js';
 
 export { OpenApiError } from './errors.js';
@@ -54,6 +54,18 @@ class WarningList {
   }
 }
 
+/** Above this many operations each tool gets a smaller schema budget (output stays proportionate). */
+const LARGE_DOCUMENT_OPERATIONS = 2000;
+
+function countOperations(doc: Record<string, unknown>): number {
+  let n = 0;
+  if (!isObject(doc.paths)) return 0;
+  for (const item of Object.values(doc.paths)) {
+    if (isObject(item)) for (const m of METHODS) if (item[m] !== undefined) n++;
+  }
+  return n;
+}
+
 /** "GET /a/b" -> "/paths/~1a~1b/get". */
 function operationPointer(label: string): string {
   const space = label.indexOf(' ');
@@ -79,7 +91,12 @@ function convertDocument(root: unknown, opts: ConvertOptions = {}): ConvertResul
   const resolver = new RefResolver(doc);
   const converter = new SchemaConverter(resolver);
   const security = new SecurityMap(doc, version, resolver, warnings.add);
-  const ctx = { converter, namer: new ToolNamer(opts.toolPrefix ?? ''), security, warn: warnings.add };
+  const operations = countOperations(doc);
+  const budget = operations > LARGE_DOCUMENT_OPERATIONS ? LARGE_DOCUMENT_BUDGET : NORMAL_BUDGET;
+  if (budget === LARGE_DOCUMENT_BUDGET) {
+    warnings.add({ code: 'LARGE_DOCUMENT', message: `${operations} operations: schemas and response descriptions are kept shorter per tool` });
+  }
+  const ctx = { converter, namer: new ToolNamer(opts.toolPrefix ?? ''), security, warn: warnings.add, budget };
   const reader = new DocumentReader(doc, version, resolver, warnings.add);
   const tools: Tool[] = [];
   for (const { label, read } of reader.operations()) {

@@ -10,8 +10,6 @@ const HEADER =
 const FOOTER = '\n## Original Response\n\n';
 /** Higress stops describing at this nesting depth. */
 const MAX_DEPTH = 10;
-/** Keeps the text prepended to every response readable for huge schemas. */
-const MAX_LINES = 80;
 
 function typeLabel(s: JsonSchema): string {
   const t = s.type;
@@ -27,8 +25,9 @@ function isType(s: JsonSchema, type: string): boolean {
 class Lines {
   readonly out: string[] = [];
   omitted = 0;
+  constructor(readonly max: number) {}
   push(line: string): void {
-    if (this.out.length < MAX_LINES) this.out.push(line);
+    if (this.out.length < this.max) this.out.push(line);
     else this.omitted++;
   }
 }
@@ -47,7 +46,7 @@ function sortedProperties(s: JsonSchema): Array<[string, JsonSchema]> {
 }
 
 function describe(lines: Lines, s: JsonSchema, path: string, depth: number): void {
-  if (depth > MAX_DEPTH || lines.out.length >= MAX_LINES) return;
+  if (depth > MAX_DEPTH || lines.out.length >= lines.max) return;
   const indent = '  '.repeat(depth);
   if (isType(s, 'array') && isObject(s.items)) {
     const item = s.items as JsonSchema;
@@ -72,8 +71,9 @@ function describe(lines: Lines, s: JsonSchema, path: string, depth: number): voi
  * The text Higress prepends to a tool's response: a field-by-field description of the
  * success response schema, so a model can read the raw body that follows.
  */
-export function describeResponse(schema: JsonSchema, mediaType: string): string {
-  const lines = new Lines();
+export function describeResponse(schema: JsonSchema, mediaType: string, maxLines = 80): string {
+  // Caps the text prepended to every response so huge schemas stay readable.
+  const lines = new Lines(maxLines);
   if (isType(schema, 'array') && isObject(schema.items)) {
     lines.push('- **items**: Array of items (Type: array)');
     describe(lines, schema.items as JsonSchema, 'items', 1);

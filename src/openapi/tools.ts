@@ -5,9 +5,15 @@ import { describeResponse } from './response.js';
 import { FULL_DEPTH, isObject, type JsonSchema, type SchemaConverter, type SchemaState } from './schema.js';
 import type { SecurityMap } from './security.js';
 
-/** Node budget for all args of one tool together, and for its output schema. */
-const ARGS_BUDGET = 800;
-const OUTPUT_BUDGET = 150;
+/** Schema node budgets per tool (all args together; output schema) and response description lines. */
+export interface ToolBudget {
+  args: number;
+  output: number;
+  describeLines: number;
+}
+/** The usual budget, and a smaller one for documents with thousands of operations. */
+export const NORMAL_BUDGET: ToolBudget = { args: 800, output: 150, describeLines: 80 };
+export const LARGE_DOCUMENT_BUDGET: ToolBudget = { args: 300, output: 60, describeLines: 30 };
 /** The tool format's limit on arg names. */
 const MAX_ARG_NAME = 256;
 /** JSON Schema keywords an arg may carry besides type/enum/items/properties/default. */
@@ -85,6 +91,7 @@ export interface ToolContext {
   namer: ToolNamer;
   security: SecurityMap;
   warn: (w: ConvertWarning) => void;
+  budget: ToolBudget;
 }
 
 interface ArgsResult {
@@ -205,7 +212,7 @@ export function operationToTool(op: Operation, ctx: ToolContext): Tool {
   const name = ctx.namer.name(op.operationId, op.method, op.path, ctx.warn, operation);
   const description =
     op.summary && op.description ? `${op.summary} - ${op.description}` : (op.summary ?? op.description ?? `${op.method.toUpperCase()} ${op.path}`);
-  const built = ctx.converter.bounded(ARGS_BUDGET, (st) => buildArgs(op, ctx, st));
+  const built = ctx.converter.bounded(ctx.budget.args, (st) => buildArgs(op, ctx, st));
   for (const w of built.value.warnings) ctx.warn(w);
   if (built.depth < FULL_DEPTH) {
     ctx.warn({ code: 'SCHEMA_TRUNCATED', message: `argument schemas are large; nested fields below depth ${built.depth} are omitted`, operation });
@@ -219,13 +226,13 @@ export function operationToTool(op: Operation, ctx: ToolContext): Tool {
   const tool: Tool = { name, description, args: built.value.args, requestTemplate, responseTemplate: {} };
   const resp = op.response;
   if (resp?.schema !== undefined && resp.mediaType) {
-    const out = ctx.converter.bounded(OUTPUT_BUDGET, (st) => ctx.converter.convert(resp.schema, resp.schemaAt, 0, st));
+    const out = ctx.converter.bounded(ctx.budget.output, (st) => ctx.converter.convert(resp.schema, resp.schemaAt, 0, st));
     cycles ||= out.cycles;
     if (out.depth < FULL_DEPTH) {
       ctx.warn({ code: 'SCHEMA_TRUNCATED', message: `response schema is large; nested fields below depth ${out.depth} are omitted`, operation });
     }
     const schema: JsonSchema = typeof out.value === 'boolean' ? {} : out.value;
-    tool.responseTemplate.prependBody = describeResponse(schema, resp.mediaType);
+    tool.responseTemplate.prependBody = describeResponse(schema, resp.mediaType, ctx.budget.describeLines);
     const objectLike = schema.type === 'object' || (schema.type === undefined && isObject(schema.properties));
     if (objectLike && isJsonMedia(resp.mediaType)) {
       const { description: schemaDescription, type: _type, ...rest } = schema;
