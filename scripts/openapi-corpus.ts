@@ -194,14 +194,14 @@ function report(results: DocResult[], wallMs: number, peakRssMb: number, jobs: n
   lines.push(`| documents | ${total} (${[...versions].sort().map(([v, n]) => `${v}: ${n}`).join(', ')}) |`);
   lines.push(`| converted | ${converted.length} (${pct(converted.length, total)}) |`);
   lines.push(`| converted, tool names, arg positions, URL placeholders and security ids well formed | ${structured.length} (${pct(structured.length, total)}) |`);
-  lines.push(`| documents also run through the validator and ajv${validateEvery > 1 ? ` (every ${validateEvery}th by name)` : ''} | ${checked} |`);
+  lines.push(`| documents also run through the validator and ajv${validateEvery > 1 ? ` (1 in ${validateEvery}, by name)` : ''} | ${checked} |`);
   lines.push(`| of those: pass the tool-config validator (\`parseToolConfig\`) | ${validated.length} (${pct(validated.length, checked)}) |`);
   lines.push(`| of those: every input and output schema compiles with ajv 2020-12 | ${compiled.length} (${pct(compiled.length, checked)}) |`);
   lines.push(`| of those: convert, validate and compile | ${all.length} (${pct(all.length, checked)}) |`);
   lines.push(`| tools generated | ${tools} |`);
   lines.push(`| conversion time, sum over documents | ${(convertMs / 1000).toFixed(1)} s |`);
   lines.push(`| wall time of the run (conversion + validation) | ${(wallMs / 1000).toFixed(1)} s |`);
-  lines.push(`| peak RSS of a conversion process | ${peakRssMb} MB |`);
+  lines.push(`| peak RSS of a child process (conversion, then the YAML parse of the checks) | ${peakRssMb} MB |`);
   lines.push('', 'Slowest conversions: ' + slowest.map((r) => `${r.id} ${((r.convertMs ?? 0) / 1000).toFixed(1)} s (${(r.bytes / 1e6).toFixed(1)} MB, ${r.toolCount} tools)`).join('; ') + '.', '');
   lines.push('Warnings by kind (documents with at least one):', '', '| code | documents |', '|---|---|');
   for (const [c, n] of [...warningDocs].sort((a, b) => b[1] - a[1])) lines.push(`| ${c} | ${n} |`);
