@@ -187,7 +187,7 @@ const TOOL_CONFIG_SCHEMA = {
     allowTools: { type: 'array', items: { type: 'string' } },
     tools: {
       type: 'array',
-      maxItems: 4096,
+      maxItems: 100_000,
       items: {
         type: 'object',
         additionalProperties: false,
@@ -265,8 +265,9 @@ export function inputSchemaOf(tool: ToolDefinition): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
   for (const arg of tool.args ?? []) {
-    const type = arg.type ?? 'string';
-    const schema: Record<string, unknown> = { type };
+    // Without a type, string is Higress's default, unless oneOf/anyOf say what the value may be.
+    const type = arg.type ?? (arg.oneOf || arg.anyOf ? undefined : 'string');
+    const schema: Record<string, unknown> = type ? { type } : {};
     if (arg.description !== undefined) schema.description = arg.description;
     if (arg.enum && arg.enum.length > 0) schema.enum = arg.enum;
     if (arg.default !== undefined) schema.default = arg.default;
