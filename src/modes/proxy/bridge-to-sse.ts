@@ -5,7 +5,7 @@ import type { RoutedRequest, TransportContext } from '../../transport/context.js
 import { accepts, readBodyOrRefuse, sendJson, sendRpcError } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, upstreamQuery } from '../../transport/upstream/forward-headers.js';
 import { firstHeader, type McpUpstream, toUpstreamError, UpstreamError } from '../../transport/upstream/streamable-client.js';
-import { ClientStream, upstreamErrorJson } from './client-stream.js';
+import { ClientStream, toolAclFor, upstreamErrorJson } from './client-stream.js';
 import { idKey } from './envelope.js';
 import { LegacyUpstream } from './legacy-upstream.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
@@ -219,7 +219,7 @@ export class BridgeToSse {
     let rewritten = false;
     const out: Msg[] = [];
     let sink: ClientStream | undefined;
-    const sinkFor = () => (sink ??= new ClientStream(res));
+    const sinkFor = () => (sink ??= new ClientStream(res, toolAclFor(r.route, state.session.consumer)));
     for (const m of messages) {
       if ('invalid' in m) {
         invalid.push(JSON.stringify({ jsonrpc: '2.0', id: m.id ?? null, error: { code: JSONRPC_INVALID_REQUEST, message: `Invalid Request: ${String(m.invalid)}` } }));
@@ -318,7 +318,7 @@ export class BridgeToSse {
     if (state.getStream && !state.getStream.closed) {
       return sendRpcError(res, 409, JSONRPC_INVALID_REQUEST, 'STREAM_EXISTS', 'Conflict: this session already has a GET stream open');
     }
-    const stream = new ClientStream(res);
+    const stream = new ClientStream(res, toolAclFor(r.route, session.consumer));
     stream.open(200, { [SESSION]: session.id }, ctx.keepAliveMs);
     state.getStream = stream;
     session.pinned = true;

@@ -7,7 +7,7 @@ import type { RoutedRequest, TransportContext } from '../../transport/context.js
 import { readBodyOrRefuse, sendJson, sendRpcError, sseEvent } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, upstreamQuery } from '../../transport/upstream/forward-headers.js';
 import { firstHeader, type McpUpstream, readUpstreamText, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
-import { ClientStream, upstreamErrorJson } from './client-stream.js';
+import { ClientStream, toolAclFor, upstreamErrorJson } from './client-stream.js';
 import { findInitialize, idKey, looksLikeJsonRpc, requestIds, responseIds, tryParse } from './envelope.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
 import { pumpSse } from './pump.js';
@@ -58,7 +58,7 @@ export class BridgeToStreamable {
       if (err instanceof SessionLimitError) return sendRpcError(res, 503, -32000, 'SESSION_LIMIT', err.message, null, { 'retry-after': '5' });
       throw err;
     }
-    const stream = new ClientStream(res);
+    const stream = new ClientStream(res, toolAclFor(r.route, auth.consumer));
     const up = this.up;
     const state: BridgedStreamableSession = {
       kind: 'bridge-to-streamable',

@@ -3,9 +3,8 @@ import { SessionLimitError, type Session } from '../../protocol/session.js';
 import type { RoutedRequest, TransportContext } from '../../transport/context.js';
 import { readBodyOrRefuse, sendRpcError, sseEvent } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, responseHeadersForClient, upstreamQuery } from '../../transport/upstream/forward-headers.js';
-import { formatSseEvent } from '../../transport/upstream/sse-client.js';
 import { type McpUpstream, readUpstreamText, UpstreamError } from '../../transport/upstream/streamable-client.js';
-import { ClientStream, messageEvent, upstreamErrorJson } from './client-stream.js';
+import { ClientStream, toolAclFor, messageEvent, upstreamErrorJson } from './client-stream.js';
 import { idKey, requestIds, responseIds, tryParse } from './envelope.js';
 import { LegacyUpstream } from './legacy-upstream.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
@@ -59,7 +58,7 @@ export class SseForward {
     }
     if (res.destroyed) return legacy.close();
     let session: Session;
-    const stream = new ClientStream(res);
+    const stream = new ClientStream(res, toolAclFor(route, auth.consumer));
     const state: LegacyForwardedSession = {
       kind: 'sse',
       upstream: this.up,
@@ -107,7 +106,7 @@ export class SseForward {
           }
         }
       }
-      return stream.send(formatSseEvent(item.event));
+      return stream.sendEvent(item.event, message);
     });
     const reason = failure ?? new UpstreamError('UPSTREAM_RESET', 502, `backend of service "${this.up.serviceName}" ended the SSE stream`);
     if (!stream.closed) for (const rid of state.pending.values()) await stream.send(messageEvent(upstreamErrorJson(rid, reason.code, reason.message)));

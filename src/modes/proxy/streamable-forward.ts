@@ -7,9 +7,8 @@ import { DEFAULT_HTTP_VERSION, isSupportedVersion } from '../../protocol/version
 import type { RoutedRequest, TransportContext } from '../../transport/context.js';
 import { readBodyOrRefuse, sendRpcError } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, responseHeadersForClient, upstreamQuery } from '../../transport/upstream/forward-headers.js';
-import { formatSseEvent } from '../../transport/upstream/sse-client.js';
-import { firstHeader, type McpUpstream, toUpstreamError, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
-import { ClientStream, messageEvent, upstreamErrorJson } from './client-stream.js';
+import { firstHeader, type McpUpstream, readUpstreamText, toUpstreamError, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
+import { ClientStream, filterToolLists, toolAclFor, messageEvent, upstreamErrorJson } from './client-stream.js';
 import { findInitialize, idKey, requestIds, responseIds, tryParse } from './envelope.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
 import { pumpSse } from './pump.js';
@@ -167,7 +166,7 @@ export class StreamableForward {
       }
       const headers = responseHeadersForClient(upstream.headers);
       if (session) headers[SESSION] = session.id;
-      await relayBody(upstream, res, headers, ids, this.up, ctx.keepAliveMs);
+      await relayBody(upstream, res, headers, ids, this.up, ctx.keepAliveMs, toolAclFor(r.route, consumer));
     } finally {
       found?.state.inflight.delete(cancel);
       res.off('close', onClose);
@@ -255,8 +254,21 @@ export class StreamableForward {
  * stream is re-framed event by event (data unchanged) so a broken or garbage stream ends with a
  * JSON-RPC error for each request that got no answer.
  */
-async function relayBody(upstream: Dispatcher.ResponseData, res: ServerResponse, headers: Record<string, string | string[]>, ids: JsonRpcId[], up: McpUpstream, keepAliveMs: number): Promise<void> {
+async function relayBody(upstream: Dispatcher.ResponseData, res: ServerResponse, headers: Record<string, string | string[]>, ids: JsonRpcId[], up: McpUpstream, keepAliveMs: number, toolAcl?: ReadonlySet<string>): Promise<void> {
   const type = firstHeader(upstream.headers['content-type']) ?? '';
+  if (toolAcl && type.startsWith('application/json')) {
+    // The consumer has a tool allow-list: a tools/list answer is cut down to it before it is sent.
+    let text: string;
+    try {
+      text = await readUpstreamText(upstream.body, up.maxMessageBytes, up.serviceName);
+    } catch (err) {
+      return sendUpstreamError(res, toUpstreamError(err, up.serviceName), ids.length === 1 ? ids[0] : null);
+    }
+    const body = Buffer.from(filterToolLists(tryParse(text), toolAcl) ?? text);
+    headers['content-length'] = String(body.length);
+    res.writeHead(upstream.statusCode, headers).end(body);
+    return;
+  }
   if (!type.startsWith('text/event-stream')) {
     const length = firstHeader(upstream.headers['content-length']);
     if (length !== undefined && Number(length) <= SMALL_BODY) {
@@ -280,14 +292,14 @@ async function relayBody(upstream: Dispatcher.ResponseData, res: ServerResponse,
     }
     return;
   }
-  const stream = new ClientStream(res);
+  const stream = new ClientStream(res, toolAcl);
   stream.open(upstream.statusCode, headers, keepAliveMs);
   const answered = new Set<string>();
   const failure = await pumpSse(upstream.body, up.maxMessageBytes, up.serviceName, async (item, message) => {
     if (item.kind === 'comment') return stream.send(`:${item.text}\n\n`);
     if (item.kind === 'retry') return stream.send(`retry: ${item.retry}\n\n`);
     if (message !== undefined && ids.length) for (const id of responseIds(message)) answered.add(idKey(id));
-    return stream.send(formatSseEvent(item.event));
+    return stream.sendEvent(item.event, message);
   });
   if (failure && !stream.closed) {
     for (const id of ids) if (!answered.has(idKey(id))) await stream.send(messageEvent(upstreamErrorJson(id, failure.code, failure.message)));
