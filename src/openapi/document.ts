@@ -296,13 +296,20 @@ export class DocumentReader {
     return body;
   }
 
-  private swaggerResponse(op: Record<string, unknown>, at: string): ResponseInfo | undefined {
+  /** The first 2xx response of an operation, resolved, with its location. */
+  private successResponse(op: Record<string, unknown>, at: string): { rAt: string; resp: Record<string, unknown> } | undefined {
     if (!isObject(op.responses)) return undefined;
     const code = successCode(op.responses);
     if (!code) return undefined;
     const rAt = pointerJoin(pointerJoin(at, 'responses'), code);
     const resp = this.resolver.resolve(op.responses[code], rAt).value;
-    if (!isObject(resp)) return undefined;
+    return isObject(resp) ? { rAt, resp } : undefined;
+  }
+
+  private swaggerResponse(op: Record<string, unknown>, at: string): ResponseInfo | undefined {
+    const found = this.successResponse(op, at);
+    if (!found) return undefined;
+    const { rAt, resp } = found;
     const info: ResponseInfo = { schemaAt: pointerJoin(rAt, 'schema') };
     if (typeof resp.description === 'string' && resp.description) info.description = resp.description;
     if (resp.schema !== undefined) {
@@ -316,12 +323,9 @@ export class DocumentReader {
   }
 
   private openApiResponse(op: Record<string, unknown>, at: string): ResponseInfo | undefined {
-    if (!isObject(op.responses)) return undefined;
-    const code = successCode(op.responses);
-    if (!code) return undefined;
-    const rAt = pointerJoin(pointerJoin(at, 'responses'), code);
-    const resp = this.resolver.resolve(op.responses[code], rAt).value;
-    if (!isObject(resp)) return undefined;
+    const found = this.successResponse(op, at);
+    if (!found) return undefined;
+    const { rAt, resp } = found;
     const info: ResponseInfo = { schemaAt: rAt };
     if (typeof resp.description === 'string' && resp.description) info.description = resp.description;
     if (isObject(resp.content)) {

@@ -828,22 +828,9 @@ function parseObject(c: Ctx, i: number, path: string): number {
           break;
         }
         case 0x7b:
-          if (pmatch && !hit) {
-            i = parseObject(c, i + 1, rp.path);
-            hit = c.hit;
-            if (hit) return i;
-          } else {
-            const s = i;
-            i = squashEnd(json, i);
-            if (hit) {
-              setFound(c, 'JSON', json.slice(s, i), '', 0, s);
-              return i;
-            }
-          }
-          break;
         case 0x5b:
           if (pmatch && !hit) {
-            i = parseArray(c, i + 1, rp.path);
+            i = ch === 0x7b ? parseObject(c, i + 1, rp.path) : parseArray(c, i + 1, rp.path);
             hit = c.hit;
             if (hit) return i;
           } else {
