@@ -16,6 +16,7 @@ import { ExternalAgents } from './transport/upstream/http-pool.js';
 import { DataPlane } from './transport/data-plane.js';
 import { SessionRegistry } from './protocol/session.js';
 import { createLogger, type Logger } from './observe/logger.js';
+import { StdioSupervisor } from './transport/upstream/stdio/supervisor.js';
 import { GatewayMetrics } from './observe/metrics.js';
 import { Redis } from 'ioredis';
 import { MemoryCounters, RateLimiter, RedisCounters } from './limits/rate-limit.js';
@@ -90,11 +91,18 @@ export class Gateway {
   /** DNS and Nacos sources; endpoint lists are swapped into live pools (see discovery/). */
   discovery?: ServiceDiscovery;
   private router?: McpRouter;
+  /** Every stdio server process (caps, shutdown). */
+  readonly stdio: StdioSupervisor;
 
   constructor(private readonly opts: GatewayOptions) {
     this.settings = opts.settings;
     this.authenticator = consumerAuthenticator(() => this.current, opts.settings.publicUrl, { header: opts.settings.consumerKeyHeader.toLowerCase(), query: opts.settings.consumerKeyQuery });
     this.log = opts.log ?? createLogger(opts.settings.logLevel);
+    const st = opts.settings;
+    this.stdio = new StdioSupervisor(
+      { maxProcesses: st.stdioMaxProcesses, maxProcessesPerService: st.stdioMaxProcessesPerService, idleMs: st.stdioIdleMs, killGraceMs: st.stdioKillGraceMs, maxLineBytes: st.stdioMaxLineBytes },
+      this.log.child({ component: 'stdio' }),
+    );
   }
 
   snapshot(): Snapshot {
@@ -240,6 +248,7 @@ export class Gateway {
         discovery: this.discovery,
         current: () => this.current,
         router: this.router?.route,
+        stdio: { supervisor: this.stdio, log: this.log.child({ component: 'stdio' }) },
       },
     );
     const previous = this.current;
@@ -259,7 +268,10 @@ export class Gateway {
 
   /** Old pools close once in-flight calls on them are done (undici's close waits for them). */
   private retire(retired: ServiceRuntime[]): void {
-    for (const r of retired) void r.endpoints?.close();
+    for (const r of retired) {
+      void r.endpoints?.close();
+      void r.stdio?.stop();
+    }
   }
 
   async stop(): Promise<void> {
@@ -272,6 +284,7 @@ export class Gateway {
     this.sessions?.close();
     await Promise.allSettled([this.dataPlane?.close(), this.admin?.close()]);
     await this.rebuilding.catch(() => undefined);
+    await this.stdio.stopAll();
     for (const svc of this.current?.services.values() ?? []) await svc.endpoints?.close();
     await this.external.close();
     await this.store?.close();

@@ -40,6 +40,16 @@ export interface Settings {
   accessLog: boolean;
   /** Named admin tokens: `name=read-only:TOKEN,name2=read-write:TOKEN2`. */
   adminTokens?: string;
+  /** Most stdio server processes at once, all services together. */
+  stdioMaxProcesses: number;
+  /** Most stdio server processes of one service. */
+  stdioMaxProcessesPerService: number;
+  /** A stdio process with no traffic (per-session) or no session (shared) for this long is stopped; 0 never. */
+  stdioIdleMs: number;
+  /** Time between SIGTERM and SIGKILL when a stdio process is stopped. */
+  stdioKillGraceMs: number;
+  /** Longest line (one JSON-RPC message) read from a stdio process. */
+  stdioMaxLineBytes: number;
 }
 
 export interface SettingSpec {
@@ -77,6 +87,11 @@ export const SETTING_SPECS: SettingSpec[] = [
   { key: 'consumerKeyQuery', env: 'MCPGW_CONSUMER_KEY_QUERY', flag: 'consumer-key-query', kind: 'string', default: 'api_key', description: 'query parameter carrying consumer keys' },
   { key: 'routerName', env: 'MCPGW_ROUTER_NAME', flag: 'router-name', kind: 'string', default: 'router', description: 'name of the built-in MCP router server (empty: no router)' },
   { key: 'accessLog', env: 'MCPGW_ACCESS_LOG', flag: 'access-log', kind: 'bool', default: 'true', description: 'one JSON log line per MCP request (no arguments, no credentials)' },
+  { key: 'stdioMaxProcesses', env: 'MCPGW_STDIO_MAX_PROCESSES', flag: 'stdio-max-processes', kind: 'int', default: '256', description: 'most stdio server processes at once, all services together (503 STDIO_PROCESS_LIMIT above)' },
+  { key: 'stdioMaxProcessesPerService', env: 'MCPGW_STDIO_MAX_PROCESSES_PER_SERVICE', flag: 'stdio-max-processes-per-service', kind: 'int', default: '64', description: 'most stdio server processes of one service (503 STDIO_PROCESS_LIMIT above)' },
+  { key: 'stdioIdleMs', env: 'MCPGW_STDIO_IDLE_MS', flag: 'stdio-idle-ms', kind: 'int', default: '600000', description: 'stop a stdio process after this long without traffic (per-session) or without sessions (shared); 0 never' },
+  { key: 'stdioKillGraceMs', env: 'MCPGW_STDIO_KILL_GRACE_MS', flag: 'stdio-kill-grace-ms', kind: 'int', default: '5000', description: 'wait between SIGTERM and SIGKILL when stopping a stdio process' },
+  { key: 'stdioMaxLineBytes', env: 'MCPGW_STDIO_MAX_LINE_BYTES', flag: 'stdio-max-line-bytes', kind: 'int', default: String(16 * 1024 * 1024), description: 'longest JSON-RPC line read from a stdio process (longer ends its sessions with UPSTREAM_BAD_STREAM)' },
   { key: 'seed', env: 'MCPGW_SEED', flag: 'seed', kind: 'bool', default: 'true', description: 'seed the example "time" server into an empty store' },
 ];
 

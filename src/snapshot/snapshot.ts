@@ -2,6 +2,9 @@ import type { ConsumerSpec, McpServerSpec, RegistrySpec, ServiceSpec } from '../
 import type { ToolProvider } from '../protocol/dispatch.js';
 import type { RouteHandler } from '../transport/context.js';
 import { createDirectProxy } from '../modes/proxy/index.js';
+import { StdioService } from '../modes/proxy/stdio-proxy.js';
+import type { StdioSupervisor } from '../transport/upstream/stdio/supervisor.js';
+import type { Logger } from '../observe/logger.js';
 import { ConsumerDirectory } from '../auth/consumers.js';
 import { compileRestServer, ToolConfigCompileError } from '../modes/rest/compile.js';
 import { RestToolProvider } from '../modes/rest/provider.js';
@@ -29,6 +32,8 @@ export interface ServerRoute {
 export interface ServiceRuntime {
   spec: ServiceSpec;
   endpoints?: ServiceEndpoints;
+  /** The processes of a stdio service (stopped when this runtime is retired). */
+  stdio?: StdioService;
   /** The spec it was built from, to reuse pools when nothing changed. */
   key: string;
 }
@@ -64,6 +69,8 @@ export interface SnapshotDeps {
   current?: () => Snapshot;
   /** The built-in MCP router, served under its name unless a configured server has that name. */
   router?: ServerRoute;
+  /** Runs stdio services' commands; without it a stdio server is reported broken. */
+  stdio?: { supervisor: StdioSupervisor; log: Logger };
 }
 
 export function staticEndpoints(spec: ServiceSpec): EndpointSpec[] {
@@ -80,7 +87,8 @@ function buildService(spec: ServiceSpec, previous: ServiceRuntime | undefined, d
     const scheme = spec.protocol === 'https' ? 'https' : 'http';
     endpoints = new ServiceEndpoints(spec.name, scheme, discovered ?? staticEndpoints(spec), spec.tls, { policy: spec.loadBalancing, healthCheck: spec.healthCheck });
   }
-  return { spec, endpoints, key };
+  const stdio = spec.protocol === 'stdio' && deps.stdio ? new StdioService(spec, deps.stdio.supervisor, deps.stdio.log) : undefined;
+  return { spec, endpoints, stdio, key };
 }
 
 const routeKeys = new WeakMap<ServerRoute, string>();

@@ -8,6 +8,7 @@ import { firstHeader, type McpUpstream, toUpstreamError, UpstreamError } from '.
 import { ClientStream, toolAclFor, upstreamErrorJson } from './client-stream.js';
 import { idKey } from './envelope.js';
 import { LegacyUpstream } from './legacy-upstream.js';
+import type { ChannelOpener, MessageChannel } from './channel.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
 import { pumpItems } from './pump.js';
 import { sendUpstreamError } from './streamable-forward.js';
@@ -33,7 +34,7 @@ interface Call {
 interface BridgedSseSession extends UpstreamSession {
   kind: 'bridge-to-sse';
   session: Session;
-  legacy: LegacyUpstream;
+  legacy: MessageChannel;
   nextId: number;
   calls: Map<number, Call>;
   byClientId: Map<string, number>;
@@ -54,6 +55,8 @@ export class BridgeToSse {
   constructor(
     private readonly up: McpUpstream,
     private readonly server: string,
+    /** How a session's backend channel opens: a legacy SSE stream unless given (stdio). */
+    private readonly connect: ChannelOpener = (r, headers) => LegacyUpstream.open(up, up.pick(), up.path + upstreamQuery(r.query, up.credential), headers),
   ) {}
 
   async post(ctx: TransportContext, r: RoutedRequest): Promise<void> {
@@ -94,9 +97,9 @@ export class BridgeToSse {
   /** Opens the backend stream and the gateway session for an initialize request. */
   private async start(ctx: TransportContext, r: RoutedRequest, consumer: string | undefined): Promise<BridgedSseSession | undefined> {
     const { req, res } = r;
-    let legacy: LegacyUpstream;
+    let legacy: MessageChannel;
     try {
-      legacy = await LegacyUpstream.open(this.up, this.up.pick(), this.up.path + upstreamQuery(r.query, this.up.credential), requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress));
+      legacy = await this.connect(r, requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress));
     } catch (err) {
       sendUpstreamError(res, err as UpstreamError);
       return undefined;
@@ -278,10 +281,9 @@ export class BridgeToSse {
     const headers = requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress);
     let failure: UpstreamError | undefined;
     try {
-      const upstream = await state.legacy.post(body, headers);
-      const detail = upstream.statusCode >= 300 ? (await upstream.body.text().catch(() => '')).slice(0, 200) : '';
-      if (upstream.statusCode < 300) await upstream.body.dump();
-      else failure = new UpstreamError('UPSTREAM_STATUS', 502, `backend of service "${this.up.serviceName}" refused the message with HTTP ${upstream.statusCode}${detail ? `: ${detail}` : ''}`);
+      const upstream = await state.legacy.deliver(body, headers, ctx.maxBodyBytes);
+      const detail = upstream.body.slice(0, 200);
+      if (upstream.status >= 300) failure = new UpstreamError('UPSTREAM_STATUS', 502, `backend of service "${this.up.serviceName}" refused the message with HTTP ${upstream.status}${detail ? `: ${detail}` : ''}`);
     } catch (err) {
       failure = toUpstreamError(err, this.up.serviceName);
     }
@@ -298,7 +300,7 @@ export class BridgeToSse {
     if (!state.calls.has(call.upstreamId)) return;
     await this.finish(state, call, upstreamErrorJson(call.clientId, 'UPSTREAM_TIMEOUT', `backend of service "${this.up.serviceName}" did not answer within ${this.up.timeoutMs} ms`));
     const cancel = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.upstreamId, reason: 'timed out at the gateway' } });
-    state.legacy.post(cancel, {}).then((r) => r.body.dump(), () => undefined);
+    state.legacy.deliver(cancel, {}, 64 * 1024).catch(() => undefined);
   }
 
   async get(ctx: TransportContext, r: RoutedRequest): Promise<void> {

@@ -7,6 +7,7 @@ import { McpUpstream } from '../../transport/upstream/streamable-client.js';
 import { BridgeToSse } from './bridge-to-sse.js';
 import { BridgeToStreamable } from './bridge-to-streamable.js';
 import { SseForward } from './sse-forward.js';
+import { createStdioProxy } from './stdio-proxy.js';
 import { StreamableForward } from './streamable-forward.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -86,6 +87,7 @@ class DirectProxy implements RouteHandler {
  * sessions keep the backend endpoint they started on.
  */
 export function createDirectProxy(spec: McpServerSpec, service: ServiceRuntime, _previous: RouteHandler | undefined): RouteHandler {
+  if (service.spec.protocol === 'stdio') return createStdioProxy(spec, service);
   if (service.spec.protocol !== 'mcp' && service.spec.protocol !== 'http' && service.spec.protocol !== 'https') {
     throw new Error(`service "${service.spec.name}" has protocol ${service.spec.protocol}; a direct-proxy server needs an MCP service reached over HTTP`);
   }

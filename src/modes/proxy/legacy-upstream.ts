@@ -1,13 +1,14 @@
 import type { Dispatcher } from 'undici';
 import { withCredentialQuery } from '../../transport/upstream/forward-headers.js';
 import { announcedMessagePath, readSseItems, type SseItem } from '../../transport/upstream/sse-client.js';
-import { firstHeader, type McpUpstream, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
+import { firstHeader, type McpUpstream, readUpstreamText, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
+import type { Delivery, MessageChannel } from './channel.js';
 
 /**
  * One HTTP+SSE (2024-11-05) backend session: the GET stream, and the message URI it announced.
  * Each session has its own announced URI, so concurrent sessions never share one (Higress 3551).
  */
-export class LegacyUpstream {
+export class LegacyUpstream implements MessageChannel {
   private constructor(
     readonly up: McpUpstream,
     readonly endpoint: UpstreamEndpoint,
@@ -78,6 +79,12 @@ export class LegacyUpstream {
       body,
       signal,
     });
+  }
+
+  /** POSTs one message body and reads the (short) answer. */
+  async deliver(body: string, headers: Record<string, string>, maxAnswerBytes: number): Promise<Delivery> {
+    const res = await this.post(body, headers);
+    return { status: res.statusCode, headers: res.headers, body: await readUpstreamText(res.body, maxAnswerBytes, this.up.serviceName) };
   }
 
   close(): void {

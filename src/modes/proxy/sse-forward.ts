@@ -3,10 +3,11 @@ import { SessionLimitError, type Session } from '../../protocol/session.js';
 import type { RoutedRequest, TransportContext } from '../../transport/context.js';
 import { readBodyOrRefuse, sendRpcError, sseEvent } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, responseHeadersForClient, upstreamQuery } from '../../transport/upstream/forward-headers.js';
-import { type McpUpstream, readUpstreamText, UpstreamError } from '../../transport/upstream/streamable-client.js';
+import { type McpUpstream, UpstreamError } from '../../transport/upstream/streamable-client.js';
 import { ClientStream, toolAclFor, messageEvent, upstreamErrorJson } from './client-stream.js';
 import { idKey, requestIds, responseIds, tryParse } from './envelope.js';
 import { LegacyUpstream } from './legacy-upstream.js';
+import type { ChannelOpener, MessageChannel } from './channel.js';
 import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
 import { pumpItems } from './pump.js';
 import { admitToolCalls, checkCaller, refusalJson } from './policy.js';
@@ -16,7 +17,7 @@ import type { JsonRpcId } from '../../protocol/jsonrpc.js';
 /** A gateway SSE session forwarded to a backend SSE session. */
 interface LegacyForwardedSession extends UpstreamSession {
   kind: 'sse';
-  legacy: LegacyUpstream;
+  legacy: MessageChannel;
   /** Requests sent and not yet answered, so a broken stream can answer them with an error. */
   pending: Map<string, JsonRpcId>;
   /** Rate-limit slots held until the answer to a body's first request passes. */
@@ -42,17 +43,17 @@ export class SseForward {
   constructor(
     private readonly up: McpUpstream,
     private readonly server: string,
+    /** How a session's backend channel opens: a legacy SSE stream unless given (stdio). */
+    private readonly connect: ChannelOpener = (r, headers) => LegacyUpstream.open(up, up.pick(), up.path + upstreamQuery(r.query, up.credential), headers),
   ) {}
 
   async open(ctx: TransportContext, r: RoutedRequest): Promise<void> {
     const { req, res, route } = r;
     const auth = await ctx.authenticate(route, req, res);
     if (!auth.ok) return;
-    let legacy: LegacyUpstream;
+    let legacy: MessageChannel;
     try {
-      const ep = this.up.pick();
-      const path = this.up.path + upstreamQuery(r.query, this.up.credential);
-      legacy = await LegacyUpstream.open(this.up, ep, path, requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress));
+      legacy = await this.connect(r, requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress));
     } catch (err) {
       return sendUpstreamError(res, err as UpstreamError);
     }
@@ -138,12 +139,11 @@ export class SseForward {
     else admission.release();
     const headers = requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress);
     try {
-      const upstream = await state.legacy.post(text, headers);
-      const body = await readUpstreamText(upstream.body, ctx.maxBodyBytes, this.up.serviceName);
-      if (upstream.statusCode >= 300) this.abandon(state, ids);
+      const upstream = await state.legacy.deliver(text, headers, ctx.maxBodyBytes);
+      if (upstream.status >= 300) this.abandon(state, ids);
       const out = responseHeadersForClient(upstream.headers);
-      out['content-length'] = String(Buffer.byteLength(body));
-      res.writeHead(upstream.statusCode, out).end(body);
+      out['content-length'] = String(Buffer.byteLength(upstream.body));
+      res.writeHead(upstream.status, out).end(upstream.body);
     } catch (err) {
       this.abandon(state, ids);
       sendUpstreamError(res, err as UpstreamError, ids.length === 1 ? ids[0] : null);

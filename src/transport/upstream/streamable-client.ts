@@ -5,7 +5,7 @@ import { backendCredential, type BackendCredential } from './forward-headers.js'
 /** A failure talking to an MCP backend, with a stable code and the HTTP status a client gets for it. */
 export class UpstreamError extends Error {
   constructor(
-    readonly code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_RESET' | 'UPSTREAM_BAD_STREAM' | 'UPSTREAM_NO_ENDPOINT' | 'UPSTREAM_GONE' | 'UPSTREAM_STATUS',
+    readonly code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_RESET' | 'UPSTREAM_BAD_STREAM' | 'UPSTREAM_NO_ENDPOINT' | 'UPSTREAM_GONE' | 'UPSTREAM_STATUS' | 'STDIO_PROCESS_LIMIT',
     readonly status: number,
     message: string,
   ) {
