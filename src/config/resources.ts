@@ -50,6 +50,8 @@ export interface McpServerSpec {
   tools?: string;
   allowPrivateNetworks?: boolean;
   retryToolCalls?: boolean;
+  /** Direct proxy: bridge protocol generations (auto, the default) or only pass requests through. */
+  protocolBridging?: 'auto' | 'passthrough';
   toolset?: Array<{ server: string; tool: string; name?: string }>;
   consumerAuth?: { enabled?: boolean; allowedConsumers?: string[]; allowedTools?: Record<string, string[]> };
   rateLimits?: RateLimitRule[];

@@ -130,6 +130,7 @@ export const mcpServerSchema = {
     tools: { type: 'string', maxLength: 4 * 1024 * 1024, description: 'Higress tool YAML (server/tools), as text' },
     allowPrivateNetworks: { type: 'boolean', description: 'let absolute tool URLs reach loopback/private addresses' },
     retryToolCalls: { type: 'boolean', description: 'tool calls are safe to repeat: re-send one to another endpoint when its connection broke before an answer' },
+    protocolBridging: { enum: ['auto', 'passthrough'], description: 'direct proxy: bridge MCP 2026-07-28 (stateless) and initialize-based clients/backends (auto) or only pass requests through' },
     toolset: {
       type: 'array',
       maxItems: 1024,

@@ -6,6 +6,7 @@ import { sendRpcError } from '../../transport/http-io.js';
 import { McpUpstream } from '../../transport/upstream/streamable-client.js';
 import { BridgeToSse } from './bridge-to-sse.js';
 import { BridgeToStreamable } from './bridge-to-streamable.js';
+import { Proxy2026 } from './bridge-2026.js';
 import { SseForward } from './sse-forward.js';
 import { createStdioProxy } from './stdio-proxy.js';
 import { StreamableForward } from './streamable-forward.js';
@@ -37,6 +38,8 @@ class DirectProxy implements RouteHandler {
   private readonly toSse?: BridgeToSse;
   private readonly sse?: SseForward;
   private readonly toStreamable?: BridgeToStreamable;
+  /** Protocol 2026-07-28 (stateless) requests and generation bridging, Streamable backends only. */
+  private readonly p26?: Proxy2026;
   private readonly path: string;
 
   constructor(
@@ -49,6 +52,7 @@ class DirectProxy implements RouteHandler {
     if (backend === 'streamable-http') {
       this.streamable = new StreamableForward(up, spec.name);
       this.toStreamable = new BridgeToStreamable(up, spec.name);
+      this.p26 = new Proxy2026(up, spec.name, spec.protocolBridging ?? 'auto');
     } else {
       this.sse = new SseForward(up, spec.name);
       this.toSse = new BridgeToSse(up, spec.name);
@@ -60,9 +64,9 @@ class DirectProxy implements RouteHandler {
     const method = r.req.method;
     if (this.streamable) {
       if (rest === '' || rest === '/' || rest === this.path) {
-        if (method === 'POST') return this.streamable.post(ctx, r);
-        if (method === 'GET') return this.streamable.get(ctx, r);
-        if (method === 'DELETE') return this.streamable.delete(ctx, r);
+        if (method === 'POST') return (await this.p26!.post(ctx, r)) ? undefined : this.streamable.post(ctx, r);
+        if (method === 'GET') return (await this.p26!.get(ctx, r)) ? undefined : this.streamable.get(ctx, r);
+        if (method === 'DELETE') return (await this.p26!.delete(ctx, r)) ? undefined : this.streamable.delete(ctx, r);
         return methodNotAllowed(r, 'GET, POST, DELETE, OPTIONS');
       }
       if (rest === '/sse') return method === 'GET' ? this.toStreamable!.open(ctx, r) : methodNotAllowed(r, 'GET');

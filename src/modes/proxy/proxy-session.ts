@@ -3,7 +3,7 @@ import type { TransportContext } from '../../transport/context.js';
 import type { McpUpstream, UpstreamEndpoint } from '../../transport/upstream/streamable-client.js';
 
 /** How a gateway session reaches its backend. */
-export type ProxyKind = 'streamable' | 'sse' | 'bridge-to-sse' | 'bridge-to-streamable';
+export type ProxyKind = 'streamable' | 'sse' | 'bridge-to-sse' | 'bridge-to-streamable' | 'bridge-2026-legacy-client';
 
 /**
  * The upstream half of a gateway session. The gateway's id lives in the shared SessionRegistry

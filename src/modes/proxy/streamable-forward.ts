@@ -254,7 +254,7 @@ export class StreamableForward {
  * stream is re-framed event by event (data unchanged) so a broken or garbage stream ends with a
  * JSON-RPC error for each request that got no answer.
  */
-async function relayBody(upstream: Dispatcher.ResponseData, res: ServerResponse, headers: Record<string, string | string[]>, ids: JsonRpcId[], up: McpUpstream, keepAliveMs: number, toolAcl?: ReadonlySet<string>): Promise<void> {
+export async function relayBody(upstream: Dispatcher.ResponseData, res: ServerResponse, headers: Record<string, string | string[]>, ids: JsonRpcId[], up: McpUpstream, keepAliveMs: number, toolAcl?: ReadonlySet<string>): Promise<void> {
   const type = firstHeader(upstream.headers['content-type']) ?? '';
   if (toolAcl && type.startsWith('application/json')) {
     // The consumer has a tool allow-list: a tools/list answer is cut down to it before it is sent.
