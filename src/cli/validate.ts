@@ -1,11 +1,13 @@
 import { parseDocument } from 'yaml';
 import { parseToolConfig } from '../config/tool-config.js';
+import { MAX_NESTING_DEPTH, nestingDepth } from '../openapi/nesting.js';
 import { parseDeclarative } from '../control/declarative.js';
 import { GatewayError } from '../errors.js';
 import { readInput } from './input.js';
 
 /** Tool YAML has `server`/`tools` at the top; anything else is read as a declarative file. */
 function looksLikeToolYaml(text: string): boolean {
+  if (nestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) return /^(server|tools)\s*:/m.test(text);
   const doc = parseDocument(text);
   const js = doc.errors.length ? undefined : (doc.toJS({ maxAliasCount: 100 }) as unknown);
   if (js && typeof js === 'object' && !Array.isArray(js)) return 'server' in js || 'tools' in js;

@@ -1,4 +1,5 @@
 import { LineCounter, parseDocument, isMap, isScalar, type Document, type Node } from 'yaml';
+import { MAX_NESTING_DEPTH, nestingDepth } from '../openapi/nesting.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import { compileTemplate, TemplateError } from '../template/index.js';
@@ -400,6 +401,9 @@ export function templateFieldsOf(tool: ToolDefinition, index: number): Array<{ p
  * with a stable code, the field path and its line and column in the text.
  */
 export function parseToolConfig(text: string): ToolConfigResult {
+  if (nestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
+    return { ok: false, errors: [{ code: 'TOOL_CONFIG_TOO_DEEP', message: `tool configuration nests deeper than ${MAX_NESTING_DEPTH} levels`, line: 1, column: 1 }] };
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
   const loc: Located = { doc, lines };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { LineCounter, parseDocument, isScalar, type Document, type Node } from 'yaml';
 import { stringify } from 'yaml';
+import { MAX_NESTING_DEPTH, nestingDepth } from '../openapi/nesting.js';
 import type { GatewayConfig } from '../config/resources.js';
 import { Errors, type ErrorDetail } from '../errors.js';
 import { checkReferences, checkResource, type ResourceService, type Specs } from './resources.js';
@@ -40,13 +41,22 @@ function locate(doc: Document, lines: LineCounter, detail: ErrorDetail): ErrorDe
 
 /** Parses and validates a declarative file (YAML or JSON); errors carry line and column. */
 export function parseDeclarative(text: string, fileName = 'config'): Partial<GatewayConfig> {
+  if (nestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
+    throw Errors.validation(`${fileName}:1:1: the file nests deeper than ${MAX_NESTING_DEPTH} levels`, [{ line: 1, column: 1, code: 'TOO_DEEP', message: `nesting deeper than ${MAX_NESTING_DEPTH} levels` }]);
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length) {
     const details = doc.errors.map((e) => ({ code: 'YAML_SYNTAX', message: e.message.split('\n')[0], line: (e.linePos?.[0] ?? lines.linePos(e.pos[0])).line, column: (e.linePos?.[0] ?? lines.linePos(e.pos[0])).col }));
     throw Errors.validation(`${fileName}:${details[0].line ?? 1}:${details[0].column ?? 1}: YAML syntax error: ${details[0].message}`, details);
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The yaml library bounds alias expansion (billion laughs) by throwing.
+    throw Errors.validation(`${fileName}:1:1: YAML could not be read: ${(err as Error).message}`, [{ line: 1, column: 1, code: 'YAML_ALIASES', message: (err as Error).message }]);
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw Errors.validation(`${fileName}: the file must be a map with services, registries, mcpServers and consumers`, [{ line: 1, column: 1, code: 'NOT_A_MAP', message: 'expected a map' }]);

@@ -1,4 +1,5 @@
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { MAX_NESTING_DEPTH, nestingDepth } from '../openapi/nesting.js';
 import type { ResourceKind } from '../store/types.js';
 import { SECRET_PATHS } from '../config/schemas.js';
 
@@ -60,6 +61,8 @@ function toolYamlSecretPaths(doc: Document): Array<Array<string | number>> {
 }
 
 function parseYaml(text: string): Document | undefined {
+  // Too deep to parse safely; validation refuses such tool YAML anyway.
+  if (nestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) return undefined;
   const doc = parseDocument(text);
   return doc.errors.length === 0 && isMap(doc.contents) ? doc : undefined;
 }

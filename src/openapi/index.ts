@@ -13,6 +13,7 @@ import { LARGE_DOCUMENT_BUDGET, NORMAL_BUDGET, operationToTool, type Tool } from
 import { toYaml } from './yaml-writer.js';
 
 export { OpenApiError } from './errors.js';
+export { nestingDepth, MAX_NESTING_DEPTH } from './nesting.js';
 export type { ConvertWarning, OpenApiErrorCode } from './errors.js';
 
 export interface ConvertOptions {

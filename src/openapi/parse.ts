@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { LineCounter, parseDocument } from 'yaml';
 import { OpenApiError } from './errors.js';
 import { jsonErrorOffset } from './json-error.js';
+import { MAX_NESTING_DEPTH, nestingDepth } from './nesting.js';
 
 /**
  * Above this size YAML is parsed in a worker thread with a time and memory limit: the `yaml`
@@ -117,6 +118,9 @@ export async function parseText(content: unknown, maxBytes: number): Promise<unk
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   const first = /\S/.exec(text);
   if (!first) throw new OpenApiError('OPENAPI_NOT_PARSEABLE', 'document is empty', '1:1');
+  if (nestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
+    throw new OpenApiError('OPENAPI_NOT_PARSEABLE', `document is nested too deeply to parse (over ${MAX_NESTING_DEPTH} levels)`, '1:1');
+  }
   try {
     if (first[0] === '{' || first[0] === '[') {
       try {
