@@ -7,7 +7,8 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from './jsonrpc.js';
-import { hasStructuredContent, negotiateVersion, type ProtocolVersion } from './versions.js';
+import { hasStructuredContent, isModernVersion, negotiateVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from './versions.js';
+import { checkParamHeaders, completeResult, headerLookup, META_SERVER_INFO, REMOVED_IN_MODERN } from './modern.js';
 import type { Session } from './session.js';
 
 /** What a gateway-hosted MCP server (HTTP-to-MCP, tool set, router) offers to the dispatcher. */
@@ -18,6 +19,8 @@ export interface ToolProvider {
   callTool(name: string, args: unknown, ctx: CallerContext): Promise<Record<string, unknown>>;
   /** True when the server has this tool (bounds metric labels). */
   hasTool?(name: string): boolean;
+  /** One tool's definition without listing all (x-mcp-header checks on 2026-07-28 calls). */
+  tool?(name: string, ctx: CallerContext): Record<string, unknown> | undefined;
 }
 
 /** Who is calling and from where; handed to providers. */
@@ -48,6 +51,17 @@ export function initializeResult(provider: ToolProvider, requested: unknown): { 
   return { result, version };
 }
 
+/** The server/discover result (2026-07-28): every version served, capabilities, identity. */
+export function discoverResult(provider: ToolProvider): Record<string, unknown> {
+  const result: Record<string, unknown> = {
+    supportedVersions: [...SUPPORTED_VERSIONS],
+    capabilities: { tools: { listChanged: true } },
+    _meta: { [META_SERVER_INFO]: provider.serverInfo },
+  };
+  if (provider.instructions) result.instructions = provider.instructions;
+  return result;
+}
+
 function stripForVersion(tool: Record<string, unknown>, version: ProtocolVersion): Record<string, unknown> {
   if (hasStructuredContent(version) || !('outputSchema' in tool)) return tool;
   const { outputSchema: _o, ...rest } = tool;
@@ -59,6 +73,47 @@ function stripForVersion(tool: Record<string, unknown>, version: ProtocolVersion
  * transport, which owns sessions). Returns a JSON-RPC response; never throws.
  */
 export async function dispatchRequest(provider: ToolProvider, req: JsonRpcRequest, ctx: CallerContext): Promise<JsonRpcResponse> {
+  if (!isModernVersion(ctx.protocolVersion)) return dispatchLegacy(provider, req, ctx);
+  const id = req.id ?? null;
+  if (REMOVED_IN_MODERN.has(req.method)) return errorResponse(id, JSONRPC_METHOD_NOT_FOUND, `Method not found: ${req.method} is not part of protocol version ${ctx.protocolVersion}`);
+  let answer: JsonRpcResponse;
+  switch (req.method) {
+    case 'server/discover':
+      answer = resultResponse(id, discoverResult(provider));
+      break;
+    case 'prompts/list':
+      answer = resultResponse(id, { prompts: [] });
+      break;
+    case 'resources/list':
+      answer = resultResponse(id, { resources: [] });
+      break;
+    case 'resources/templates/list':
+      answer = resultResponse(id, { resourceTemplates: [] });
+      break;
+    case 'tools/call': {
+      const params = (req.params && !Array.isArray(req.params) ? req.params : {}) as Record<string, unknown>;
+      if (typeof params.name === 'string') {
+        const visible = !ctx.allowedTools || ctx.allowedTools.has(params.name);
+        const tool = visible ? (provider.tool ? provider.tool(params.name, ctx) : provider.listTools(ctx).find((t) => t.name === params.name)) : undefined;
+        const mismatch = tool ? checkParamHeaders(headerLookup(ctx.headers), id, tool.inputSchema, params.arguments) : undefined;
+        if (mismatch) return mismatch.response;
+      }
+      answer = await dispatchLegacy(provider, req, ctx);
+      break;
+    }
+    default:
+      answer = await dispatchLegacy(provider, req, ctx);
+  }
+  if (answer.result && typeof answer.result === 'object') {
+    // Lists differ per consumer when an allow-list applies, so shared caches must not keep them.
+    const cacheScope = ctx.allowedTools || ctx.consumer ? 'private' : 'public';
+    answer.result = completeResult(req.method, answer.result as Record<string, unknown>, { serverInfo: provider.serverInfo, cacheScope });
+  }
+  return answer;
+}
+
+/** Answers a request the way every revision up to 2025-11-25 does (also the core of the modern path). */
+async function dispatchLegacy(provider: ToolProvider, req: JsonRpcRequest, ctx: CallerContext): Promise<JsonRpcResponse> {
   const id = req.id ?? null;
   const params = (req.params && !Array.isArray(req.params) ? req.params : {}) as Record<string, unknown>;
   switch (req.method) {

@@ -9,7 +9,7 @@ import { baseUrlOf, METADATA_PREFIX, protectedResourceMetadata } from '../auth/o
 
 const PREFIX = '/mcp-servers/';
 const METADATA_PATH = `${METADATA_PREFIX}/mcp-servers/`;
-const CORS_ALLOW_HEADERS = 'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id, x-api-key';
+const CORS_ALLOW_HEADERS = 'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name, last-event-id, x-api-key';
 const CORS_EXPOSE_HEADERS = 'mcp-session-id, mcp-protocol-version, www-authenticate';
 
 function isLoopbackHost(host: string): boolean {

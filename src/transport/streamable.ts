@@ -1,8 +1,10 @@
 import { parseBody, JSONRPC_INVALID_REQUEST, isRequest, type JsonRpcMessage, type JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { allowsBatch, isSupportedVersion, DEFAULT_HTTP_VERSION, SUPPORTED_VERSIONS } from '../protocol/versions.js';
+import { isModernRequest, unsupportedVersion } from '../protocol/modern.js';
 import { SessionLimitError, type Session } from '../protocol/session.js';
 import { accepts, readBodyOrRefuse, sendJson, sendRpcError, SSE_HEADERS } from './http-io.js';
 import { handleHostedMessage, invalidBatchItem, rateLimitedAfter, sameCaller } from './hosted-session.js';
+import { statelessPost } from './stateless.js';
 import type { RoutedRequest, TransportContext } from './context.js';
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -32,7 +34,8 @@ function requireSession(ctx: TransportContext, r: RoutedRequest): Session | unde
 function versionProblem(r: RoutedRequest): boolean {
   const v = header(r, VERSION_HEADER);
   if (v !== undefined && !isSupportedVersion(v)) {
-    sendRpcError(r.res, 400, JSONRPC_INVALID_REQUEST, 'UNSUPPORTED_PROTOCOL_VERSION', `Bad Request: unsupported MCP-Protocol-Version "${v}"; supported: ${SUPPORTED_VERSIONS.join(', ')}`);
+    const refusal = unsupportedVersion(null, v, SUPPORTED_VERSIONS);
+    sendJson(r.res, refusal.status, refusal.response);
     return true;
   }
   return false;
@@ -62,7 +65,6 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
     sendRpcError(res, 415, JSONRPC_INVALID_REQUEST, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type: the body must be application/json');
     return;
   }
-  if (versionProblem(r)) return;
   // Who calls is settled before the body is read or any session is looked at.
   const auth = await ctx.authenticate(route, req, res);
   if (!auth.ok) return;
@@ -73,6 +75,9 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
     sendJson(res, 400, { ...parsed.response, error: { ...parsed.response.error, data: { code: parsed.response.error!.code === -32700 ? 'PARSE_ERROR' : 'INVALID_REQUEST' } } });
     return;
   }
+  // 2026-07-28 requests are stateless: they never touch sessions.
+  if (parsed.kind === 'single' && isModernRequest(header(r, VERSION_HEADER), parsed.message)) return statelessPost(ctx, r, auth.consumer, parsed.message);
+  if (versionProblem(r)) return;
   const messages: Array<JsonRpcMessage | { invalid: string; id: JsonRpcResponse['id'] }> = parsed.kind === 'single' ? [parsed.message] : parsed.messages;
   const isInit = messages.some((m) => 'method' in m && m.method === 'initialize');
 
