@@ -18,6 +18,7 @@ import { SessionRegistry } from './protocol/session.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { StdioSupervisor } from './transport/upstream/stdio/supervisor.js';
 import { GatewayMetrics } from './observe/metrics.js';
+import { tracingFromEnv, type Tracing } from './observe/tracing.js';
 import { Redis } from 'ioredis';
 import { MemoryCounters, RateLimiter, RedisCounters } from './limits/rate-limit.js';
 import { GATEWAY_VERSION } from './version.js';
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   /** Where a generated admin token is announced (stderr by default). */
   announce?: (line: string) => void;
   extensions?: AdminExtension[];
+  /** Where the standard OTEL_* variables are read (process.env by default). */
+  env?: Record<string, string | undefined>;
 }
 
 const ADMIN_TOKEN_FILE = 'admin-token';
@@ -77,6 +80,8 @@ export class Gateway {
   private current!: Snapshot;
   private readonly external = new ExternalAgents();
   readonly metrics = new GatewayMetrics();
+  /** OpenTelemetry tracing; undefined unless an OTLP endpoint is configured. */
+  tracing?: Tracing;
   private loopback?: LoopbackClient;
   private redis?: Redis;
   private limiter!: RateLimiter;
@@ -148,6 +153,7 @@ export class Gateway {
       this.redis = new Redis(s.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
       this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'redis error'));
     }
+    this.tracing = tracingFromEnv(this.opts.env ?? process.env, GATEWAY_VERSION);
     this.limiter = new RateLimiter(this.redis ? new RedisCounters(this.redis) : new MemoryCounters());
     this.dataPlane = new DataPlane(
       {
@@ -160,6 +166,7 @@ export class Gateway {
         metrics: this.metrics,
         limiter: this.limiter,
         accessLog: s.accessLog ? this.log.child({ component: 'access' }) : undefined,
+        tracing: this.tracing,
       },
       { allowedOrigins: s.allowedOrigins, publicUrl: s.publicUrl },
     );
@@ -289,5 +296,6 @@ export class Gateway {
     await this.external.close();
     await this.store?.close();
     this.redis?.disconnect();
+    await this.tracing?.shutdown().catch(() => undefined);
   }
 }

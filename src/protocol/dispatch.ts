@@ -10,6 +10,7 @@ import {
 import { hasStructuredContent, isModernVersion, negotiateVersion, SUPPORTED_VERSIONS, type ProtocolVersion } from './versions.js';
 import { checkParamHeaders, completeResult, headerLookup, META_SERVER_INFO, REMOVED_IN_MODERN } from './modern.js';
 import type { Session } from './session.js';
+import type { RequestTrace } from '../observe/tracing.js';
 
 /** What a gateway-hosted MCP server (HTTP-to-MCP, tool set, router) offers to the dispatcher. */
 export interface ToolProvider {
@@ -35,6 +36,8 @@ export interface CallerContext {
   protocolVersion: ProtocolVersion;
   /** The tools this caller may see and call; undefined means all. */
   allowedTools?: ReadonlySet<string>;
+  /** The request's span when tracing is on; backend calls become its children. */
+  trace?: RequestTrace;
 }
 
 export class ToolNotFoundError extends Error {}

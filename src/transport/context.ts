@@ -4,6 +4,8 @@ import type { SessionRegistry } from '../protocol/session.js';
 import type { Logger } from '../observe/logger.js';
 import type { GatewayMetrics } from '../observe/metrics.js';
 import type { RateLimiter } from '../limits/rate-limit.js';
+import type { Tracing } from '../observe/tracing.js';
+import type { ProxyExchange } from '../observe/exchange.js';
 
 /** Decides who is calling a server before any session is made; answers the refusal itself. */
 export type Authenticator = (route: ServerRoute, req: IncomingMessage, res: ServerResponse) => Promise<{ ok: true; consumer?: string } | { ok: false }>;
@@ -19,6 +21,7 @@ export interface TransportContext {
   metrics?: GatewayMetrics;
   limiter?: RateLimiter;
   accessLog?: Logger;
+  tracing?: Tracing;
 }
 
 /** A request resolved to its MCP server. */
@@ -30,6 +33,8 @@ export interface RoutedRequest {
   rest: string;
   query: URLSearchParams;
   snapshot: Snapshot;
+  /** Metrics, access log and spans of a proxied exchange (set by the direct proxy). */
+  exchange?: ProxyExchange;
 }
 
 /** A server served by a mode that handles raw requests itself (direct proxy, stdio). */

@@ -117,6 +117,7 @@ export class DataPlane {
     if (route.brokenReason) return sendRpcError(res, 503, -32001, 'SERVER_BROKEN', route.brokenReason);
 
     const routed: RoutedRequest = { req, res, route, rest, query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), snapshot };
+    if (req.method === 'GET') this.ctx.metrics?.trackStream(res, name, rest === '' || rest === '/' ? 'streamable-http' : 'sse');
     if (route.proxy) return route.proxy.handle(this.ctx, routed);
     if (route.provider) {
       if (rest === '' || rest === '/') {

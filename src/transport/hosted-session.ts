@@ -4,6 +4,7 @@ import { sendRpcError } from './http-io.js';
 import { boundedLabel, methodLabel, type GatewayMetrics } from '../observe/metrics.js';
 import type { Admission, RateLimiter } from '../limits/rate-limit.js';
 import type { Logger } from '../observe/logger.js';
+import type { RequestOutcome, RequestTrace, Tracing } from '../observe/tracing.js';
 import {
   errorResponse,
   isRequest,
@@ -29,6 +30,8 @@ export interface HostedCallOptions {
   route?: ServerRoute;
   /** One JSON line per request: who, what, outcome, duration; never arguments or credentials. */
   accessLog?: Logger;
+  /** OpenTelemetry spans, when an OTLP endpoint is configured. */
+  tracing?: Tracing;
 }
 
 /** The retry delay of a rate-limited answer, when it is one. */
@@ -84,6 +87,7 @@ export async function handleHostedMessage(
   response?.once('close', onResponseClose);
   let answer: JsonRpcResponse | undefined;
   let admission: Admission | undefined;
+  const span = opts.tracing ? startSpan(opts.tracing, session, msg as JsonRpcRequest, req) : undefined;
   try {
     if (opts.limiter && msg.method === 'tools/call' && opts.route?.spec.rateLimits?.length) {
       const name = (msg.params as Record<string, unknown> | undefined)?.name;
@@ -103,12 +107,14 @@ export async function handleHostedMessage(
       cancel: (reason) => controller.abort(reason),
       protocolVersion: session.protocolVersion,
       allowedTools,
+      trace: span,
     });
     return answer;
   } finally {
     if (admission?.ok) admission.release();
     if (metrics) record(metrics, provider, session, msg as JsonRpcRequest, answer, started);
-    if (opts.accessLog) logAccess(opts.accessLog, session, msg as JsonRpcRequest, answer, started);
+    if (opts.accessLog) logAccess(opts.accessLog, session, msg as JsonRpcRequest, answer, started, span?.traceId);
+    span?.end(spanOutcome(answer));
     gone?.removeEventListener('abort', onGone);
     response?.off('close', onResponseClose);
     map.delete(key);
@@ -144,7 +150,9 @@ function record(metrics: GatewayMetrics, provider: ToolProvider, session: Sessio
   const method = methodLabel(msg.method);
   const outcome = !response || response.error ? 'error' : 'ok';
   metrics.requests.inc({ server: session.server, method, transport: session.transport, outcome });
-  metrics.duration.observe({ server: session.server, method }, Number(process.hrtime.bigint() - started) / 1e9);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  metrics.duration.observe({ server: session.server, method }, seconds);
+  metrics.timeline.record(session.server, outcome === 'error', seconds * 1000);
   if (msg.method === 'tools/call') {
     const name = (msg.params as Record<string, unknown> | undefined)?.name;
     const tool = boundedLabel(typeof name === 'string' ? name : undefined, (n) => provider.hasTool?.(n) ?? false);
@@ -154,7 +162,20 @@ function record(metrics: GatewayMetrics, provider: ToolProvider, session: Sessio
   }
 }
 
-function logAccess(log: Logger, session: Session, msg: JsonRpcRequest, response: JsonRpcResponse | undefined, started: bigint): void {
+function startSpan(tracing: Tracing, session: Session, msg: JsonRpcRequest, req: IncomingMessage): RequestTrace {
+  const span = tracing.startRequest(req.headers, session.server, session.transport, msg.method);
+  const name = msg.method === 'tools/call' ? (msg.params as Record<string, unknown> | undefined)?.name : undefined;
+  span.describe(msg.method, typeof name === 'string' ? name.slice(0, 128) : undefined, session.consumer);
+  return span;
+}
+
+function spanOutcome(response: JsonRpcResponse | undefined): RequestOutcome {
+  if (!response) return { outcome: 'error' };
+  if (response.error) return { outcome: rateLimitedAfter(response) !== undefined ? 'rate_limited' : 'error', error: response.error.code };
+  return { outcome: (response.result as { isError?: boolean } | undefined)?.isError ? 'tool_error' : 'ok' };
+}
+
+function logAccess(log: Logger, session: Session, msg: JsonRpcRequest, response: JsonRpcResponse | undefined, started: bigint, traceId: string | undefined): void {
   const name = msg.method === 'tools/call' ? (msg.params as Record<string, unknown> | undefined)?.name : undefined;
   const result = response?.result as { isError?: boolean } | undefined;
   log.info({
@@ -168,5 +189,6 @@ function logAccess(log: Logger, session: Session, msg: JsonRpcRequest, response:
     outcome: response?.error ? 'error' : result?.isError ? 'tool_error' : 'ok',
     errorCode: response?.error?.code,
     durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+    traceId,
   });
 }

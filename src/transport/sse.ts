@@ -80,6 +80,7 @@ export async function sseMessage(ctx: TransportContext, r: RoutedRequest): Promi
         limiter: ctx.limiter,
         route,
         accessLog: ctx.accessLog,
+        tracing: ctx.tracing,
       });
       if (out) responses.push(out);
     }),

@@ -125,6 +125,7 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
         limiter: ctx.limiter,
         route,
         accessLog: ctx.accessLog,
+        tracing: ctx.tracing,
       });
       if (out) responses.push(out);
     }),

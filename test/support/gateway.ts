@@ -34,7 +34,7 @@ export async function startGateway(overrides: Partial<Settings> & { env?: Record
     logLevel: 'silent',
     ...rest,
   };
-  const gateway = new Gateway({ settings, log: createLogger(settings.logLevel), announce: () => undefined, extensions: standardExtensions(settings) });
+  const gateway = new Gateway({ settings, log: createLogger(settings.logLevel), announce: () => undefined, extensions: standardExtensions(settings), env: { ...process.env, ...env } });
   await gateway.start();
   const adminUrl = `http://127.0.0.1:${gateway.adminPort}`;
   const dataUrl = `http://127.0.0.1:${gateway.port}`;

@@ -78,6 +78,7 @@ export class BridgeToSse {
     if (text === undefined) return;
     const parsed = parseBody(text);
     if (parsed.kind === 'error') return sendJson(res, 400, parsed.response);
+    r.exchange?.envelope(parsed.kind === 'single' ? parsed.message : parsed.messages, auth.consumer, Buffer.byteLength(text));
     if (!state) {
       if (parsed.kind !== 'single' || (parsed.message as unknown as Msg).method !== 'initialize') {
         return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required (send initialize first)');
@@ -281,7 +282,7 @@ export class BridgeToSse {
     const headers = requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress);
     let failure: UpstreamError | undefined;
     try {
-      const upstream = await state.legacy.deliver(body, headers, ctx.maxBodyBytes);
+      const upstream = await state.legacy.deliver(body, headers, ctx.maxBodyBytes, r.exchange);
       const detail = upstream.body.slice(0, 200);
       if (upstream.status >= 300) failure = new UpstreamError('UPSTREAM_STATUS', 502, `backend of service "${this.up.serviceName}" refused the message with HTTP ${upstream.status}${detail ? `: ${detail}` : ''}`);
     } catch (err) {

@@ -14,6 +14,7 @@ import { pumpSse } from './pump.js';
 import { admitToolCalls, checkCaller, refusalJson } from './policy.js';
 import { sendUpstreamError } from './streamable-forward.js';
 import { gatewayMessagePath, sessionIdFromQuery } from './sse-forward.js';
+import type { UpstreamObserver } from '../../observe/exchange.js';
 
 const SESSION = 'mcp-session-id';
 
@@ -99,6 +100,7 @@ export class BridgeToStreamable {
     const text = await readBodyOrRefuse(req, res, ctx.maxBodyBytes);
     if (text === undefined) return;
     const parsed = tryParse(text);
+    r.exchange?.envelope(parsed, found.session.consumer, Buffer.byteLength(text));
     if (parsed === undefined) return sendJson(res, 400, { jsonrpc: '2.0', id: null, error: { code: JSONRPC_PARSE_ERROR, message: 'Parse error: the body is not JSON', data: { code: 'PARSE_ERROR' } } });
     res.writeHead(202, { 'content-type': 'text/plain', 'content-length': '8' }).end('Accepted');
     const admission = await admitToolCalls(ctx, r.route, found.session.consumer, parsed);
@@ -107,13 +109,13 @@ export class BridgeToStreamable {
       return;
     }
     try {
-      await this.forward(ctx, found.state, text, parsed, req.headers, req.socket.remoteAddress);
+      await this.forward(ctx, found.state, text, parsed, req.headers, req.socket.remoteAddress, r.exchange);
     } finally {
       admission.release();
     }
   }
 
-  private async forward(ctx: TransportContext, state: BridgedStreamableSession, text: string, parsed: unknown, incoming: IncomingHttpHeaders, remote: string | undefined): Promise<void> {
+  private async forward(ctx: TransportContext, state: BridgedStreamableSession, text: string, parsed: unknown, incoming: IncomingHttpHeaders, remote: string | undefined, observer?: UpstreamObserver): Promise<void> {
     const ids = requestIds(parsed);
     const init = findInitialize(parsed);
     const stream = state.stream;
@@ -129,7 +131,7 @@ export class BridgeToStreamable {
     state.inflight.add(controller);
     let upstream: Dispatcher.ResponseData;
     try {
-      upstream = await this.up.send(state.endpoint, { method: 'POST', path: this.up.path + upstreamQuery(new URLSearchParams(), this.up.credential), headers, body: text, signal: controller.signal });
+      upstream = await this.up.send(state.endpoint, { method: 'POST', path: this.up.path + upstreamQuery(new URLSearchParams(), this.up.credential), headers, body: text, signal: controller.signal, observer });
     } catch (err) {
       state.inflight.delete(controller);
       return fail(err as UpstreamError, ids);

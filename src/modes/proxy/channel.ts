@@ -1,6 +1,7 @@
 import type { RoutedRequest } from '../../transport/context.js';
 import type { SseItem } from '../../transport/upstream/sse-client.js';
 import type { UpstreamEndpoint } from '../../transport/upstream/streamable-client.js';
+import type { UpstreamObserver } from '../../observe/exchange.js';
 
 /** What the backend answered to one delivered client message. */
 export interface Delivery {
@@ -20,7 +21,7 @@ export interface MessageChannel {
   /** Server messages, for the life of the channel; ends or throws (UpstreamError) when it breaks. */
   items(): AsyncIterable<SseItem>;
   /** Sends one JSON-RPC body (a message or a batch); rejects with an UpstreamError. */
-  deliver(body: string, headers: Record<string, string>, maxAnswerBytes: number): Promise<Delivery>;
+  deliver(body: string, headers: Record<string, string>, maxAnswerBytes: number, observer?: UpstreamObserver): Promise<Delivery>;
   /** A later `endpoint` event (legacy SSE only). */
   reannounce(data: string, streamPath: string): void;
   close(): void;

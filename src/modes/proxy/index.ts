@@ -4,6 +4,7 @@ import type { ServiceRuntime } from '../../snapshot/snapshot.js';
 import type { RouteHandler, RoutedRequest, TransportContext } from '../../transport/context.js';
 import { sendRpcError } from '../../transport/http-io.js';
 import { McpUpstream } from '../../transport/upstream/streamable-client.js';
+import { ProxyExchange } from '../../observe/exchange.js';
 import { BridgeToSse } from './bridge-to-sse.js';
 import { BridgeToStreamable } from './bridge-to-streamable.js';
 import { Proxy2026 } from './bridge-2026.js';
@@ -60,6 +61,17 @@ class DirectProxy implements RouteHandler {
   }
 
   async handle(ctx: TransportContext, r: RoutedRequest): Promise<void> {
+    if (!ctx.metrics && !ctx.accessLog && !ctx.tracing) return this.route(ctx, r);
+    const sse = r.rest === '/sse' || r.rest === '/message' || r.rest === '/messages' || (!this.streamable && r.rest === this.path);
+    const exchange = (r.exchange = new ProxyExchange(ctx, r.route.name, sse ? 'sse' : 'streamable-http', r.req));
+    try {
+      await this.route(ctx, r);
+    } finally {
+      exchange.finish(r.res);
+    }
+  }
+
+  private async route(ctx: TransportContext, r: RoutedRequest): Promise<void> {
     const { rest } = r;
     const method = r.req.method;
     if (this.streamable) {

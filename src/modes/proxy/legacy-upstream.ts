@@ -3,6 +3,7 @@ import { withCredentialQuery } from '../../transport/upstream/forward-headers.js
 import { announcedMessagePath, readSseItems, type SseItem } from '../../transport/upstream/sse-client.js';
 import { firstHeader, type McpUpstream, readUpstreamText, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
 import type { Delivery, MessageChannel } from './channel.js';
+import type { UpstreamObserver } from '../../observe/exchange.js';
 
 /**
  * One HTTP+SSE (2024-11-05) backend session: the GET stream, and the message URI it announced.
@@ -71,19 +72,20 @@ export class LegacyUpstream implements MessageChannel {
   }
 
   /** POSTs one message body to the announced URI. */
-  post(body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+  post(body: string, headers: Record<string, string>, signal?: AbortSignal, observer?: UpstreamObserver): Promise<Dispatcher.ResponseData> {
     return this.up.send(this.endpoint, {
       method: 'POST',
       path: withCredentialQuery(this.messagePath, this.up.credential),
       headers: { ...headers, 'content-type': 'application/json' },
       body,
       signal,
+      observer,
     });
   }
 
   /** POSTs one message body and reads the (short) answer. */
-  async deliver(body: string, headers: Record<string, string>, maxAnswerBytes: number): Promise<Delivery> {
-    const res = await this.post(body, headers);
+  async deliver(body: string, headers: Record<string, string>, maxAnswerBytes: number, observer?: UpstreamObserver): Promise<Delivery> {
+    const res = await this.post(body, headers, undefined, observer);
     return { status: res.statusCode, headers: res.headers, body: await readUpstreamText(res.body, maxAnswerBytes, this.up.serviceName) };
   }
 

@@ -127,6 +127,7 @@ export class SseForward {
     if (text === undefined) return;
     const { state } = found;
     const parsed = tryParse(text);
+    r.exchange?.envelope(parsed, found.session.consumer, Buffer.byteLength(text));
     const ids = requestIds(parsed);
     const admission = await admitToolCalls(ctx, r.route, found.session.consumer, parsed);
     if (admission.refusal) {
@@ -139,7 +140,7 @@ export class SseForward {
     else admission.release();
     const headers = requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress);
     try {
-      const upstream = await state.legacy.deliver(text, headers, ctx.maxBodyBytes);
+      const upstream = await state.legacy.deliver(text, headers, ctx.maxBodyBytes, r.exchange);
       if (upstream.status >= 300) this.abandon(state, ids);
       const out = responseHeadersForClient(upstream.headers);
       out['content-length'] = String(Buffer.byteLength(upstream.body));

@@ -109,6 +109,7 @@ export class StreamableForward {
     const text = await readBodyOrRefuse(req, res, ctx.maxBodyBytes);
     if (text === undefined) return;
     const parsed = tryParse(text);
+    r.exchange?.envelope(parsed, consumer, Buffer.byteLength(text));
     const ids = requestIds(parsed);
     const singleId = ids.length === 1 ? ids[0] : null;
     const admission = await admitToolCalls(ctx, r.route, consumer, parsed);
@@ -132,7 +133,7 @@ export class StreamableForward {
     let upstream: Dispatcher.ResponseData;
     try {
       // No abort signal before the answer: a vanished client's request is bounded by the headers timeout.
-      upstream = await this.up.send(ep, { method: 'POST', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, found?.state), body: text });
+      upstream = await this.up.send(ep, { method: 'POST', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, found?.state), body: text, observer: r.exchange });
     } catch (err) {
       if (found && (err as UpstreamError).code === 'UPSTREAM_GONE') return this.endGone(ctx, found.session, found.state, res);
       return sendUpstreamError(res, err as UpstreamError, singleId);
@@ -196,7 +197,7 @@ export class StreamableForward {
     state.inflight.add(controller);
     let upstream: Dispatcher.ResponseData;
     try {
-      upstream = await this.up.send(state.endpoint, { method: 'GET', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, state), longLived: true, signal: controller.signal });
+      upstream = await this.up.send(state.endpoint, { method: 'GET', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, state), longLived: true, signal: controller.signal, observer: r.exchange });
     } catch (err) {
       state.inflight.delete(controller);
       if ((err as UpstreamError).code === 'UPSTREAM_GONE') return this.endGone(ctx, session, state, res);
@@ -233,7 +234,7 @@ export class StreamableForward {
     const { session, state } = found;
     let upstream: Dispatcher.ResponseData;
     try {
-      upstream = await this.up.send(state.endpoint, { method: 'DELETE', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, state) });
+      upstream = await this.up.send(state.endpoint, { method: 'DELETE', path: this.up.path + upstreamQuery(r.query, this.up.credential), headers: this.headersFor(r, state), observer: r.exchange });
     } catch (err) {
       // The backend cannot be told; the gateway's session ends anyway.
       state.deleted = true;

@@ -5,6 +5,7 @@ import { coerceArgs, goJson, stringifyArg } from './args.js';
 import { literalHostProblem } from '../../transport/upstream/address-policy.js';
 import { RETRY_SAFE, type ExternalAgents, type ServiceEndpoints } from '../../transport/upstream/http-pool.js';
 import type { BackendTokenSource } from '../../auth/backend-tokens.js';
+import { traceHeadersFor, type RequestTrace } from '../../observe/tracing.js';
 
 /** An MCP `tools/call` result. */
 export interface CallToolResult {
@@ -39,6 +40,8 @@ export interface RestCallContext {
   signal?: AbortSignal;
   /** Aborts `signal` with a reason; when given, the call's deadline reuses it. */
   cancel?: (reason: unknown) => void;
+  /** The gateway request's span when tracing is on. */
+  trace?: RequestTrace;
 }
 
 export function textResult(text: string, isError = false): CallToolResult {
@@ -336,6 +339,8 @@ async function send(
     onCallerGone = () => controller.abort();
     ctx.signal?.addEventListener('abort', onCallerGone, { once: true });
   }
+  const upstream = ctx.trace?.upstream(tool.method, url.origin, url.pathname);
+  traceHeadersFor(upstream, ctx.headers, (name, value) => headers.push([name, value]));
   const timer = setTimeout(() => cancel(new TimeoutFailure()), runtime.timeoutMs);
   let res: Dispatcher.ResponseData;
   let responseBody: Buffer;
@@ -350,7 +355,9 @@ async function send(
       [RETRY_SAFE]: runtime.retryToolCalls === true,
     } as Dispatcher.RequestOptions);
     responseBody = await readLimited(res.body, runtime.maxResponseBytes, tool.name);
+    upstream?.end(res.statusCode);
   } catch (err) {
+    upstream?.end(undefined, signal.reason instanceof TimeoutFailure ? 'timeout' : ((err as { code?: string }).code ?? 'error'));
     if (signal.reason instanceof TimeoutFailure) throw signal.reason;
     throw err;
   } finally {

@@ -33,6 +33,7 @@ export class RestToolProvider implements ToolProvider {
       consumer: ctx.consumer,
       signal: ctx.signal,
       cancel: ctx.cancel,
+      trace: ctx.trace,
     });
     return result as unknown as Record<string, unknown>;
   }

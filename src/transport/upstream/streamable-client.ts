@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { ServiceRuntime } from '../../snapshot/snapshot.js';
 import { backendCredential, type BackendCredential } from './forward-headers.js';
+import type { UpstreamObserver } from '../../observe/exchange.js';
 
 /** A failure talking to an MCP backend, with a stable code and the HTTP status a client gets for it. */
 export class UpstreamError extends Error {
@@ -53,6 +54,8 @@ export interface UpstreamRequest {
   /** Long-lived streams (GET, legacy SSE) have no idle limit; request/response exchanges do. */
   longLived?: boolean;
   signal?: AbortSignal;
+  /** Times the request and adds the gateway's trace context to its headers. */
+  observer?: UpstreamObserver;
 }
 
 /**
@@ -107,8 +110,9 @@ export class McpUpstream {
   /** Sends one request; resolves on response headers. Errors are UpstreamError. */
   async send(ep: UpstreamEndpoint, r: UpstreamRequest): Promise<Dispatcher.ResponseData> {
     const dispatcher = r.longLived ? streamAgent(this.service) : ep.dispatcher;
+    const done = r.observer?.upstreamStarted(r.method, ep.origin, r.path, r.headers);
     try {
-      return await dispatcher.request({
+      const res = await dispatcher.request({
         origin: ep.origin,
         path: r.path,
         method: r.method,
@@ -118,8 +122,12 @@ export class McpUpstream {
         headersTimeout: this.timeoutMs,
         bodyTimeout: r.longLived ? 0 : this.timeoutMs,
       });
+      done?.(res.statusCode);
+      return res;
     } catch (err) {
-      throw toUpstreamError(err, this.serviceName);
+      const failure = toUpstreamError(err, this.serviceName);
+      done?.(undefined, failure.code);
+      throw failure;
     }
   }
 }
