@@ -71,7 +71,7 @@ export class GatewayMetrics {
     return name;
   }
 
-  /** Follows a client GET until it closes; it counts as a stream once it answered with an event stream. */
+  /** Follows a client GET until it closes; it counts as a stream once answered 200 and until it ends. */
   trackStream(res: ServerResponse, server: string, transport: string): void {
     this.openStreams.set(res, { server, transport });
     res.once('close', () => this.openStreams.delete(res));
@@ -80,7 +80,8 @@ export class GatewayMetrics {
   private countStreams(): void {
     this.streams.reset();
     for (const [res, labels] of this.openStreams) {
-      if (res.headersSent && res.statusCode < 300 && String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) this.streams.inc(labels);
+      // a GET on an MCP endpoint answered 200 and still being written is an event stream
+      if (res.headersSent && res.statusCode === 200 && !res.writableEnded) this.streams.inc(labels);
     }
   }
 }

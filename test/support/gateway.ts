@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Gateway } from '../../src/gateway.js';
 import { loadSettings, type Settings } from '../../src/config/settings.js';
-import { createLogger } from '../../src/observe/logger.js';
+import { createLogger, type Logger } from '../../src/observe/logger.js';
 import { standardExtensions } from '../../src/control/extensions.js';
 
 export interface TestGateway {
@@ -20,8 +20,8 @@ export interface TestGateway {
 }
 
 /** Starts the real gateway in-process on ephemeral loopback ports with a fresh data dir. */
-export async function startGateway(overrides: Partial<Settings> & { env?: Record<string, string> } = {}): Promise<TestGateway> {
-  const { env, ...rest } = overrides;
+export async function startGateway(overrides: Partial<Settings> & { env?: Record<string, string>; log?: Logger } = {}): Promise<TestGateway> {
+  const { env, log, ...rest } = overrides;
   const dataDir = rest.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mcpgw-test-'));
   const settings: Settings = {
     ...loadSettings({ ...(env ?? {}) }, {}),
@@ -34,7 +34,7 @@ export async function startGateway(overrides: Partial<Settings> & { env?: Record
     logLevel: 'silent',
     ...rest,
   };
-  const gateway = new Gateway({ settings, log: createLogger(settings.logLevel), announce: () => undefined, extensions: standardExtensions(settings), env: { ...process.env, ...env } });
+  const gateway = new Gateway({ settings, log: log ?? createLogger(settings.logLevel), announce: () => undefined, extensions: standardExtensions(settings), env: { ...process.env, ...env } });
   await gateway.start();
   const adminUrl = `http://127.0.0.1:${gateway.adminPort}`;
   const dataUrl = `http://127.0.0.1:${gateway.port}`;
