@@ -103,6 +103,12 @@ describe('arguments cannot climb out of the configured path', () => {
         expect(r.isError, id).toBe(true);
         expect((r.content as Array<{ text: string }>)[0].text).toContain('segments; refused');
       }
+      // The URL parser reads "\\" as "/" and drops tabs and line breaks: both would make dot segments.
+      for (const id of ['\\..\\..\\admin', '.\t./admin', '.\n./admin']) {
+        const r = await client.callTool({ name: 'byTemplate', arguments: { id } });
+        expect(r.isError, JSON.stringify(id)).toBe(true);
+        expect((r.content as Array<{ text: string }>)[0].text).toMatch(/(backslash|control character); refused/);
+      }
       const crlf = await client.callTool({ name: 'withHeader', arguments: { v: 'x\r\nX-Injected: 1' } });
       expect(crlf.isError).toBe(true);
       expect(backend.requests.length).toBe(before);

@@ -134,7 +134,10 @@ function substitutePath(url: string, pathArgs: Array<[string, unknown]>): string
 const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|\?|#|$)/i;
 
 function resolveTarget(runtime: RestServerRuntime, tool: CompiledRestTool, rendered: string): { url: URL; dispatcher: Dispatcher } {
-  const pathPart = rendered.replace(/^https?:\/\/[^/?#]*/i, '').split(/[?#]/)[0];
+  // The URL parser drops tabs and line breaks and reads "\" as "/", which would turn ".\t." or "\..\" into dot segments.
+  if (/[\x00-\x1f\x7f]/.test(rendered)) throw new CallFailure(`tool "${tool.name}": the rendered URL contains a control character; refused`);
+  const pathPart = rendered.replace(/^https?:\/\/[^/?#\\]*/i, '').split(/[?#]/)[0];
+  if (pathPart.includes('\\')) throw new CallFailure(`tool "${tool.name}": the rendered URL path contains a backslash; refused`);
   if (DOT_SEGMENT.test(pathPart)) throw new CallFailure(`tool "${tool.name}": the rendered URL path contains "." or ".." segments; refused`);
   if (/^https?:\/\//i.test(rendered)) {
     let url: URL;
