@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { JSONRPC_INVALID_REQUEST } from '../../protocol/jsonrpc.js';
+import { JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST } from '../../protocol/jsonrpc.js';
+import { isSupportedVersion } from '../../protocol/versions.js';
 import { firstHeader } from '../../transport/upstream/streamable-client.js';
 
 /** The stateless protocol revision: version, identity and capabilities travel in every request's `_meta`. */
@@ -21,6 +22,14 @@ type Msg = Record<string, unknown>;
 /** True for a stateless (2026-07-28 or later) protocol version. */
 export function isModernVersion(v: string | undefined): boolean {
   return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && v >= MODERN_VERSION;
+}
+
+/**
+ * True when a request's version header puts it on the stateless path: a stateless version, or one
+ * no initialize-based revision has (only a stateless server answers it, with -32022).
+ */
+export function isStatelessRequest(v: string | undefined): boolean {
+  return v !== undefined && v !== '' && (isModernVersion(v) || !isSupportedVersion(v));
 }
 
 /** A header value with the `=?base64?…?=` form decoded; undefined when absent or not valid base64. */
@@ -83,9 +92,14 @@ export function validateModernRequest(headers: IncomingHttpHeaders, parsed: unkn
     return { status: 400, rpcCode: UNSUPPORTED_VERSION, code: 'UNSUPPORTED_PROTOCOL_VERSION', message: `Unsupported protocol version: ${version}`, data: { supported: [...known], requested: version } };
   }
   const params = (message.params && typeof message.params === 'object' ? message.params : {}) as Msg;
-  const meta = (params._meta && typeof params._meta === 'object' ? params._meta : {}) as Msg;
-  const isRequest = 'id' in message;
-  if (isRequest && meta[META_VERSION] !== version) return mismatch(`MCP-Protocol-Version "${version}" does not match _meta "${String(meta[META_VERSION] ?? '(absent)')}"`);
+  const meta = (params._meta && typeof params._meta === 'object' ? params._meta : undefined) as Msg | undefined;
+  if ('id' in message) {
+    // the required per-request fields are params (-32602); a present but different version is a header mismatch
+    if (!meta || meta[META_VERSION] === undefined || !meta[META_CLIENT_CAPS] || typeof meta[META_CLIENT_CAPS] !== 'object') {
+      return { status: 400, rpcCode: JSONRPC_INVALID_PARAMS, code: 'INVALID_PARAMS', message: `Invalid params: _meta must carry ${META_VERSION} and ${META_CLIENT_CAPS}` };
+    }
+    if (meta[META_VERSION] !== version) return mismatch(`MCP-Protocol-Version "${version}" does not match _meta "${String(meta[META_VERSION])}"`);
+  }
   const method = decodeHeaderValue(firstHeader(headers['mcp-method']));
   if (method === undefined) return mismatch('the Mcp-Method header is required');
   if (method !== message.method) return mismatch(`Mcp-Method "${method}" does not match the body's method "${message.method}"`);

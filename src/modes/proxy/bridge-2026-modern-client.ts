@@ -18,6 +18,10 @@ const LEGACY_VERSION = '2025-11-25';
 const LINK_IDLE_MS = 10 * 60_000;
 /** How long a paused call waits for the client's retry with its input. */
 const PARKED_MS = 10 * 60_000;
+/** Methods whose 2026-07-28 results carry ttlMs and cacheScope (CacheableResult). */
+const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/read', 'resources/templates/list', 'server/discover']);
+/** Methods of the initialize-based revisions that 2026-07-28 removed (404 for a stateless client). */
+const REMOVED = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
 /** Server requests an input_required result can carry (spec: MRTR). */
 const INPUT_METHODS = new Set(['elicitation/create', 'sampling/createMessage', 'roots/list']);
 
@@ -109,6 +113,7 @@ export class ModernClientBridge {
     const meta = (params._meta ?? {}) as Msg;
     const caps = (meta[META_CLIENT_CAPS] && typeof meta[META_CLIENT_CAPS] === 'object' ? meta[META_CLIENT_CAPS] : {}) as Msg;
     const reply = new Reply(r.res, firstHeader(r.req.headers.accept), ctx.keepAliveMs, {}, toolAclFor(r.route, consumer));
+    if (REMOVED.has(route.method)) return reply.final(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${route.method} is not part of protocol ${MODERN_VERSION}` } }), 404);
     if (typeof params.requestState === 'string') return this.resume(reply, id, route.method, params, consumer, meta);
     let link: Link;
     try {
@@ -281,8 +286,10 @@ export class ModernClientBridge {
         if (error) {
           await sink.reply.final(JSON.stringify({ jsonrpc: '2.0', id: sink.clientId, error }), error.code === -32601 ? 404 : 200);
         } else {
-          const result = (m.result && typeof m.result === 'object' ? m.result : {}) as Msg;
-          await sink.reply.final(JSON.stringify({ jsonrpc: '2.0', id: sink.clientId, result: { resultType: 'complete', ...result } }));
+          const result: Msg = { resultType: 'complete', ...((m.result && typeof m.result === 'object' ? m.result : {}) as Msg) };
+          // results a 2026-07-28 client may cache must say for how long; the older backend gave no hint
+          if (CACHEABLE.has(method) && result.ttlMs === undefined) Object.assign(result, { ttlMs: 0, cacheScope: 'private' });
+          await sink.reply.final(JSON.stringify({ jsonrpc: '2.0', id: sink.clientId, result }));
         }
         return false;
       });

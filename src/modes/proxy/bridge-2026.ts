@@ -6,7 +6,7 @@ import { requestHeadersForUpstream, responseHeadersForClient, upstreamQuery } fr
 import { firstHeader, type McpUpstream, type UpstreamEndpoint, type UpstreamError } from '../../transport/upstream/streamable-client.js';
 import { toolAclFor } from './client-stream.js';
 import { tryParse } from './envelope.js';
-import { headerVersion, isModernVersion, isRefusal, MODERN_VERSION, type ModernRoute, validateModernRequest } from './bridge-2026-headers.js';
+import { headerVersion, isRefusal, isStatelessRequest, MODERN_VERSION, type ModernRoute, validateModernRequest } from './bridge-2026-headers.js';
 import { LegacyClientBridge } from './bridge-2026-legacy-client.js';
 import { ModernClientBridge } from './bridge-2026-modern-client.js';
 import { EraProbe, type EraState } from './bridge-2026-upstream.js';
@@ -52,7 +52,7 @@ export class Proxy2026 {
   }
 
   async post(ctx: TransportContext, r: RoutedRequest): Promise<boolean> {
-    if (isModernVersion(headerVersion(r.req.headers))) {
+    if (isStatelessRequest(headerVersion(r.req.headers))) {
       await this.modernPost(ctx, r);
       return true;
     }
