@@ -197,7 +197,9 @@ describe('2026-07-28 client -> initialize-based backend (server-everything, brid
   it('answers server/discover from the backend\'s initialize result', async () => {
     const d = await c.request('server/discover');
     expect(d.status).toBe(200);
-    expect(d.response.result.supportedVersions).toEqual(['2026-07-28']);
+    // initialize-based clients of this server are forwarded, so the gateway speaks both generations here
+    expect(d.response.result.supportedVersions).toEqual(['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']);
+    expect(d.response.result).toMatchObject({ resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
     expect(d.response.result._meta['io.modelcontextprotocol/serverInfo'].name).toMatch(/everything/i);
     expect(d.response.result.capabilities.tools).toBeDefined();
   });
@@ -240,7 +242,12 @@ describe('2026-07-28 client -> initialize-based backend (server-everything, brid
 
   it('refuses unknown versions and mismatched headers before the backend', async () => {
     const version = await c.request('tools/list', {}, { headers: { 'mcp-protocol-version': '2030-01-01' }, meta: { 'io.modelcontextprotocol/protocolVersion': '2030-01-01' } });
-    expect([version.status, version.response.error.code, version.response.error.data.supported]).toEqual([400, -32022, ['2026-07-28']]);
+    expect([version.status, version.response.error.code, version.response.error.data.requested]).toEqual([400, -32022, '2030-01-01']);
+    expect(version.response.error.data.supported).toContain('2026-07-28');
+    const missingMeta = await c.send({ jsonrpc: '2.0', id: 9, method: 'tools/list', params: {} }, c.build('tools/list').headers);
+    expect([missingMeta.status, missingMeta.response.error.code, missingMeta.response.id]).toEqual([400, -32602, 9]);
+    const removed = await c.request('ping');
+    expect([removed.status, removed.response.error.code]).toEqual([404, -32601]);
     const mismatch = await c.request('tools/call', { name: 'echo', arguments: { message: 'x' } }, { headers: { 'mcp-name': 'get-sum' } });
     expect([mismatch.status, mismatch.response.error.code]).toEqual([400, -32020]);
     const unknown = await c.request('nothing/here');

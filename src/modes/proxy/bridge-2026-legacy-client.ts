@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { JSONRPC_INVALID_REQUEST, JSONRPC_PARSE_ERROR, type JsonRpcId } from '../../protocol/jsonrpc.js';
 import { SessionLimitError, type Session } from '../../protocol/session.js';
+import { legacyResult } from '../../protocol/modern.js';
 import { negotiateVersion } from '../../protocol/versions.js';
 import type { RoutedRequest, TransportContext } from '../../transport/context.js';
 import { sameCaller } from '../../transport/hosted-session.js';
@@ -218,7 +219,7 @@ export class LegacyClientBridge {
         if (!answer) return reply.final(upstreamErrorJson(clientId, failure?.code ?? 'UPSTREAM_BAD_STREAM', failure?.message ?? `backend of service "${this.up.serviceName}" ended the answer without a response`));
         upstream.body.destroy();
         const result = answer.result as Msg | undefined;
-        if (result?.resultType !== 'input_required') return reply.final(JSON.stringify({ ...answer, id: clientId }));
+        if (result?.resultType !== 'input_required') return reply.final(JSON.stringify(result ? { jsonrpc: '2.0', id: clientId, result: legacyResult(result) } : { ...answer, id: clientId }));
         const inputs = await this.askClient(state, reply, result.inputRequests, controller.signal);
         if (controller.signal.aborted) return;
         if ('error' in inputs) return reply.final(JSON.stringify({ jsonrpc: '2.0', id: clientId, error: inputs.error }));

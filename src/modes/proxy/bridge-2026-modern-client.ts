@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { JsonRpcId } from '../../protocol/jsonrpc.js';
+import { completeResult, REMOVED_IN_MODERN } from '../../protocol/modern.js';
+import { SUPPORTED_VERSIONS } from '../../protocol/versions.js';
 import type { RoutedRequest, TransportContext } from '../../transport/context.js';
 import { requestHeadersForUpstream, upstreamQuery } from '../../transport/upstream/forward-headers.js';
 import { firstHeader, type McpUpstream, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
@@ -18,10 +20,6 @@ const LEGACY_VERSION = '2025-11-25';
 const LINK_IDLE_MS = 10 * 60_000;
 /** How long a paused call waits for the client's retry with its input. */
 const PARKED_MS = 10 * 60_000;
-/** Methods whose 2026-07-28 results carry ttlMs and cacheScope (CacheableResult). */
-const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/read', 'resources/templates/list', 'server/discover']);
-/** Methods of the initialize-based revisions that 2026-07-28 removed (404 for a stateless client). */
-const REMOVED = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
 /** Server requests an input_required result can carry (spec: MRTR). */
 const INPUT_METHODS = new Set(['elicitation/create', 'sampling/createMessage', 'roots/list']);
 
@@ -113,7 +111,7 @@ export class ModernClientBridge {
     const meta = (params._meta ?? {}) as Msg;
     const caps = (meta[META_CLIENT_CAPS] && typeof meta[META_CLIENT_CAPS] === 'object' ? meta[META_CLIENT_CAPS] : {}) as Msg;
     const reply = new Reply(r.res, firstHeader(r.req.headers.accept), ctx.keepAliveMs, {}, toolAclFor(r.route, consumer));
-    if (REMOVED.has(route.method)) return reply.final(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${route.method} is not part of protocol ${MODERN_VERSION}` } }), 404);
+    if (REMOVED_IN_MODERN.has(route.method)) return reply.final(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${route.method} is not part of protocol ${MODERN_VERSION}` } }), 404);
     if (typeof params.requestState === 'string') return this.resume(reply, id, route.method, params, consumer, meta);
     let link: Link;
     try {
@@ -219,7 +217,8 @@ export class ModernClientBridge {
     const init = link.init;
     const result: Msg = {
       resultType: 'complete',
-      supportedVersions: [MODERN_VERSION],
+      // initialize-based clients of this server are forwarded to the backend, so both generations are spoken
+      supportedVersions: [...SUPPORTED_VERSIONS],
       capabilities: init.capabilities ?? {},
       ttlMs: 0,
       cacheScope: 'private',
@@ -286,9 +285,8 @@ export class ModernClientBridge {
         if (error) {
           await sink.reply.final(JSON.stringify({ jsonrpc: '2.0', id: sink.clientId, error }), error.code === -32601 ? 404 : 200);
         } else {
-          const result: Msg = { resultType: 'complete', ...((m.result && typeof m.result === 'object' ? m.result : {}) as Msg) };
-          // results a 2026-07-28 client may cache must say for how long; the older backend gave no hint
-          if (CACHEABLE.has(method) && result.ttlMs === undefined) Object.assign(result, { ttlMs: 0, cacheScope: 'private' });
+          // results a 2026-07-28 client may cache must say for how long; the older backend gave no hint (ttlMs 0)
+          const result = completeResult(method, (m.result && typeof m.result === 'object' ? m.result : {}) as Msg);
           await sink.reply.final(JSON.stringify({ jsonrpc: '2.0', id: sink.clientId, result }));
         }
         return false;

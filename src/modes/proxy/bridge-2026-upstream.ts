@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { isLegacyVersion } from '../../protocol/versions.js';
 import { upstreamQuery } from '../../transport/upstream/forward-headers.js';
 import { firstHeader, type McpUpstream, readUpstreamText, toUpstreamError, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
 import { looksLikeJsonRpc, tryParse } from './envelope.js';
@@ -12,7 +13,6 @@ export type UpstreamEra = 'modern' | 'dual' | 'legacy';
 
 /** How long a probe result is trusted before the backend is asked again. */
 const ERA_TTL_MS = 5 * 60_000;
-const LEGACY_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
 export const GATEWAY_CLIENT_INFO = { name: 'mcp-gateway', version: '1' };
 
 export interface EraState {
@@ -112,7 +112,7 @@ export class EraProbe {
     const result = answer?.result as Msg | undefined;
     const versions = Array.isArray(result?.supportedVersions) ? (result!.supportedVersions as unknown[]).filter((v): v is string => typeof v === 'string') : [];
     let era: UpstreamEra = 'legacy';
-    if (upstream.statusCode < 300 && versions.some((v) => v >= MODERN_VERSION)) era = versions.some((v) => LEGACY_VERSIONS.includes(v)) ? 'dual' : 'modern';
+    if (upstream.statusCode < 300 && versions.some((v) => v >= MODERN_VERSION)) era = versions.some((v) => isLegacyVersion(v)) ? 'dual' : 'modern';
     else if (isModernError(answer)) era = 'modern';
     this.state = { era, discover: era === 'legacy' ? undefined : result, at: Date.now() };
     return this.state;

@@ -6,7 +6,8 @@ import { requestHeadersForUpstream, responseHeadersForClient, upstreamQuery } fr
 import { firstHeader, type McpUpstream, type UpstreamEndpoint, type UpstreamError } from '../../transport/upstream/streamable-client.js';
 import { toolAclFor } from './client-stream.js';
 import { tryParse } from './envelope.js';
-import { headerVersion, isRefusal, isStatelessRequest, MODERN_VERSION, type ModernRoute, validateModernRequest } from './bridge-2026-headers.js';
+import { MODERN_VERSIONS } from '../../protocol/versions.js';
+import { checkModernRequest, headerVersion, isRefusal, isStatelessRequest, type ModernRoute } from './bridge-2026-headers.js';
 import { LegacyClientBridge } from './bridge-2026-legacy-client.js';
 import { ModernClientBridge } from './bridge-2026-modern-client.js';
 import { EraProbe, type EraState } from './bridge-2026-upstream.js';
@@ -105,12 +106,9 @@ export class Proxy2026 {
       if (!era) return;
       bridge = era.era === 'legacy';
     }
-    // when the gateway answers for the backend it only speaks the versions it knows; passed through, the backend judges
-    const route = validateModernRequest(req.headers, parsed, bridge ? [MODERN_VERSION] : undefined);
-    if (isRefusal(route)) {
-      const error: Record<string, unknown> = { code: route.rpcCode, message: route.message, data: { code: route.code, ...route.data } };
-      return sendJson(res, route.status, { jsonrpc: '2.0', id, error });
-    }
+    // when the gateway answers for the backend it speaks the stateless versions it knows; passed through, the backend judges
+    const route = checkModernRequest(req.headers, parsed, bridge ? MODERN_VERSIONS : undefined);
+    if (isRefusal(route)) return sendJson(res, route.status, route.response);
     // the tool ACL and rate limits decide from the (now verified) Mcp-Name header
     const admission = await admitToolCalls(ctx, r.route, auth.consumer, route.method === 'tools/call' ? { method: 'tools/call', params: { name: route.name } } : undefined);
     if (admission.refusal) return sendRefusal(res, admission.refusal, id);
