@@ -154,7 +154,7 @@ export class Gateway {
       this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'redis error'));
     }
     this.tracing = tracingFromEnv(this.opts.env ?? process.env, GATEWAY_VERSION);
-    this.limiter = new RateLimiter(this.redis ? new RedisCounters(this.redis) : new MemoryCounters());
+    this.limiter = new RateLimiter(this.redis ? new RedisCounters(this.redis, `${s.redisPrefix}rl:`) : new MemoryCounters());
     this.dataPlane = new DataPlane(
       {
         snapshot: () => this.current,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { startBackend, type TestBackend } from '../support/backend.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { connectClient } from '../support/mcp-client.js';
 
@@ -67,16 +69,13 @@ describe('rate limits hold exactly', () => {
 });
 
 describe('two replicas sharing Redis share one limit', () => {
+  const prefix = `mcpgw-test-${randomUUID()}:`;
   const prefixTag = `t${process.pid}${Date.now()}`;
   let a: TestGateway;
   let b: TestGateway;
   beforeAll(async () => {
-    const redis = new Redis('redis://127.0.0.1:6379');
-    const keys = await redis.keys('mcpgw:rl:*');
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-    a = await startGateway({ redisUrl: 'redis://127.0.0.1:6379' });
-    b = await startGateway({ redisUrl: 'redis://127.0.0.1:6379' });
+    a = await startGateway({ redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix });
+    b = await startGateway({ redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix });
     for (const gw of [a, b]) {
       await gw.admin('PUT', `/api/v1/mcp-servers/shared-${prefixTag}`, { type: 'http-to-mcp', description: 'd', tools, rateLimits: [{ requests: 4, windowSeconds: 3600 }] });
       await gw.settled();
@@ -85,6 +84,7 @@ describe('two replicas sharing Redis share one limit', () => {
   afterAll(async () => {
     await a?.stop();
     await b?.stop();
+    await dropKeys(prefix);
   });
 
   it('allows exactly N calls across both and refuses the N+1th', async () => {
@@ -96,5 +96,113 @@ describe('two replicas sharing Redis share one limit', () => {
     expect(statuses).toEqual([200, 200, 200, 200]);
     expect((await callRaw(a, name, sa, 'a')).status).toBe(429);
     expect((await callRaw(b, name, sb, 'a')).status).toBe(429);
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${prefix}*`);
+    redis.disconnect();
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every((k) => k.startsWith(`${prefix}rl:`))).toBe(true);
+  });
+});
+
+async function dropKeys(prefix: string): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+}
+
+/** A REST backend whose /slow answers wait until the test lets them go. */
+async function startSlowBackend(): Promise<{ backend: TestBackend; arrived(n: number): Promise<void>; releaseAll(): void }> {
+  const backend = await startBackend();
+  let waiting: Array<() => void> = [];
+  backend.on('/slow', (_r, res) => void waiting.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')));
+  return {
+    backend,
+    async arrived(n) {
+      for (let i = 0; i < 500 && waiting.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(waiting.length).toBe(n);
+    },
+    releaseAll() {
+      const w = waiting;
+      waiting = [];
+      for (const f of w) f();
+    },
+  };
+}
+
+const slowTools = 'server:\n  name: slow\ntools:\n  - name: slow\n    description: waits\n    requestTemplate: { url: /slow, method: GET }\n  - name: a\n    description: a\n    responseTemplate: { body: A }\n';
+
+async function slowServer(gw: TestGateway, name: string, backend: TestBackend): Promise<void> {
+  await gw.admin('PUT', `/api/v1/services/${name}-svc`, { protocol: 'http', endpoints: [backend.address] });
+  const put = await gw.admin('PUT', `/api/v1/mcp-servers/${name}`, { type: 'http-to-mcp', description: 'd', service: `${name}-svc`, tools: slowTools, rateLimits: [{ requests: 1000, windowSeconds: 60, tool: 'slow', concurrent: 2 }] });
+  expect(put.status, JSON.stringify(put.body)).toBe(201);
+  await gw.settled();
+}
+
+describe('concurrent-call limits hold exactly', () => {
+  let slow: Awaited<ReturnType<typeof startSlowBackend>>;
+  beforeAll(async () => {
+    slow = await startSlowBackend();
+  });
+  afterAll(async () => slow?.backend.close());
+
+  it('one replica: 2 calls in flight, the 3rd refused with 429 and Retry-After, other tools unaffected, a slot frees when a call ends', async () => {
+    const gw = await startGateway();
+    try {
+      await slowServer(gw, 'conc', slow.backend);
+      const sid = await openSession(gw, 'conc');
+      const inFlight = [callRaw(gw, 'conc', sid, 'slow'), callRaw(gw, 'conc', sid, 'slow')];
+      await slow.arrived(2);
+      const refused = await callRaw(gw, 'conc', sid, 'slow');
+      expect(refused.status).toBe(429);
+      expect(refused.retryAfter).toBe('1');
+      expect(refused.body.error.data.code).toBe('RATE_LIMITED');
+      expect(refused.body.error.message).toContain('2 concurrent calls');
+      expect((await callRaw(gw, 'conc', sid, 'a')).status).toBe(200);
+      slow.releaseAll();
+      expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual([200, 200]);
+      const again = callRaw(gw, 'conc', sid, 'slow');
+      await slow.arrived(1);
+      slow.releaseAll();
+      expect((await again).status).toBe(200);
+      const metrics = await fetch(`${gw.adminUrl}/metrics`).then((r) => r.text());
+      expect(metrics).toContain('mcpgw_rate_limited_total{server="conc"} 1');
+    } finally {
+      slow.releaseAll();
+      await gw.stop();
+    }
+  });
+
+  it('two replicas sharing Redis: the slots are shared, and freed when calls end', async () => {
+    const prefix = `mcpgw-test-${randomUUID()}:`;
+    const a = await startGateway({ redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix });
+    const b = await startGateway({ redisUrl: 'redis://127.0.0.1:6379', redisPrefix: prefix });
+    try {
+      await slowServer(a, 'conc2', slow.backend);
+      await slowServer(b, 'conc2', slow.backend);
+      const sa = await openSession(a, 'conc2');
+      const sb = await openSession(b, 'conc2');
+      const inFlight = [callRaw(a, 'conc2', sa, 'slow'), callRaw(b, 'conc2', sb, 'slow')];
+      await slow.arrived(2);
+      expect((await callRaw(a, 'conc2', sa, 'slow')).status).toBe(429);
+      expect((await callRaw(b, 'conc2', sb, 'slow')).status).toBe(429);
+      slow.releaseAll();
+      expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual([200, 200]);
+      // release is sent after the answer: wait until both slots are back in Redis
+      const redis = new Redis('redis://127.0.0.1:6379');
+      // (an empty sorted set is deleted by Redis)
+      for (let i = 0; i < 100 && (await redis.keys(`${prefix}rl:c:*`)).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await redis.keys(`${prefix}rl:c:*`)).toEqual([]);
+      redis.disconnect();
+      const next = [callRaw(b, 'conc2', sb, 'slow'), callRaw(a, 'conc2', sa, 'slow')];
+      await slow.arrived(2);
+      slow.releaseAll();
+      expect((await Promise.all(next)).map((r) => r.status)).toEqual([200, 200]);
+    } finally {
+      slow.releaseAll();
+      await a.stop();
+      await b.stop();
+      await dropKeys(prefix);
+    }
   });
 });
