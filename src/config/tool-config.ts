@@ -3,6 +3,7 @@ import { MAX_NESTING_DEPTH, nestingDepth } from '../openapi/nesting.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import { compileTemplate, TemplateError } from '../template/index.js';
+import { paramHeaders } from '../protocol/modern.js';
 
 /**
  * Higress-compatible MCP tool configuration (`server` / `tools` YAML) — parsing and validation
@@ -115,7 +116,7 @@ export type ToolConfigResult = { ok: true; config: ToolConfig; warnings: ToolCon
 export const ARG_SCHEMA_KEYWORDS = [
   'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'pattern', 'format',
   'minItems', 'maxItems', 'uniqueItems', 'oneOf', 'anyOf', 'allOf', 'not', 'const', 'examples', 'nullable', 'additionalProperties',
-  'title', 'minProperties', 'maxProperties',
+  'title', 'minProperties', 'maxProperties', 'x-mcp-header',
 ] as const;
 
 const SECURITY_REQ = {
@@ -516,8 +517,12 @@ export function parseToolConfig(text: string): ToolConfigResult {
         errors.push(templateProblem(err, loc, t.path, label, t.field));
       }
     }
-    const inputProblem = jsonSchemaProblem(inputSchemaOf(tool));
+    const inputSchema = inputSchemaOf(tool);
+    const inputProblem = jsonSchemaProblem(inputSchema);
     if (inputProblem) errors.push({ code: 'TOOL_CONFIG_INPUT_SCHEMA', message: `${label}: its input schema does not compile: ${inputProblem}`, ...at(['tools', i, 'args']) });
+    // 2026-07-28 clients drop a tool whose x-mcp-header annotations break the spec's rules; refuse it here instead.
+    const headers = paramHeaders(inputSchema);
+    if (!Array.isArray(headers)) errors.push({ code: 'TOOL_CONFIG_INPUT_SCHEMA', message: `${label}: ${headers.invalid}`, ...at(['tools', i, 'args']) });
     if (tool.outputSchema) {
       const outProblem = jsonSchemaProblem(tool.outputSchema);
       if (outProblem) errors.push({ code: 'TOOL_CONFIG_OUTPUT_SCHEMA', message: `${label}: outputSchema does not compile: ${outProblem}`, ...at(['tools', i, 'outputSchema']) });

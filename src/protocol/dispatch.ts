@@ -58,7 +58,8 @@ export function initializeResult(provider: ToolProvider, requested: unknown): { 
 export function discoverResult(provider: ToolProvider): Record<string, unknown> {
   const result: Record<string, unknown> = {
     supportedVersions: [...SUPPORTED_VERSIONS],
-    capabilities: { tools: { listChanged: true } },
+    // Prompts and resources are listed (empty) so one discover answer matches every list method served.
+    capabilities: { tools: { listChanged: true }, prompts: {}, resources: {} },
     _meta: { [META_SERVER_INFO]: provider.serverInfo },
   };
   if (provider.instructions) result.instructions = provider.instructions;
@@ -93,8 +94,12 @@ export async function dispatchRequest(provider: ToolProvider, req: JsonRpcReques
     case 'resources/templates/list':
       answer = resultResponse(id, { resourceTemplates: [] });
       break;
+    case 'prompts/get':
+      return errorResponse(id, JSONRPC_INVALID_PARAMS, `Invalid params: unknown prompt ${JSON.stringify(paramsOf(req).name ?? null)}`);
+    case 'resources/read':
+      return errorResponse(id, JSONRPC_INVALID_PARAMS, 'Resource not found', { uri: paramsOf(req).uri ?? null });
     case 'tools/call': {
-      const params = (req.params && !Array.isArray(req.params) ? req.params : {}) as Record<string, unknown>;
+      const params = paramsOf(req);
       if (typeof params.name === 'string') {
         const visible = !ctx.allowedTools || ctx.allowedTools.has(params.name);
         const tool = visible ? (provider.tool ? provider.tool(params.name, ctx) : provider.listTools(ctx).find((t) => t.name === params.name)) : undefined;
@@ -113,6 +118,10 @@ export async function dispatchRequest(provider: ToolProvider, req: JsonRpcReques
     answer.result = completeResult(req.method, answer.result as Record<string, unknown>, { serverInfo: provider.serverInfo, cacheScope });
   }
   return answer;
+}
+
+function paramsOf(req: JsonRpcRequest): Record<string, unknown> {
+  return (req.params && !Array.isArray(req.params) ? req.params : {}) as Record<string, unknown>;
 }
 
 /** Answers a request the way every revision up to 2025-11-25 does (also the core of the modern path). */

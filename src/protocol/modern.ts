@@ -52,13 +52,14 @@ export function requestMeta(msg: { params?: unknown }): Record<string, unknown> 
 /**
  * True when a single decoded body is a 2026-07-28-style request: its `_meta` names a protocol
  * version, or the MCP-Protocol-Version header names one that is not a handshake revision (an
- * initialize stays legacy whatever the header says). Batches are always legacy.
+ * initialize without that `_meta` stays legacy whatever the header says). Batches are always legacy.
  */
 export function isModernRequest(headerVersion: string | undefined, body: unknown): boolean {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
   const msg = body as { method?: unknown; params?: unknown };
-  if (typeof msg.method !== 'string' || msg.method === 'initialize') return false;
+  if (typeof msg.method !== 'string') return false;
   if (requestMeta(msg)?.[META_PROTOCOL_VERSION] !== undefined) return true;
+  if (msg.method === 'initialize') return false;
   const v = headerVersion?.trim();
   return v !== undefined && v !== '' && !isLegacyVersion(v);
 }

@@ -53,7 +53,7 @@ describe('HTTP-to-MCP servers speak MCP 2026-07-28 natively', () => {
     const r = raw.body!.result!;
     expect(r.resultType).toBe('complete');
     expect(r.supportedVersions).toEqual(['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']);
-    expect(r.capabilities).toEqual({ tools: { listChanged: true } });
+    expect(r.capabilities).toEqual({ tools: { listChanged: true }, prompts: {}, resources: {} });
     expect((r._meta as Record<string, unknown>)['io.modelcontextprotocol/serverInfo']).toMatchObject({ name: 'pets' });
     expect(typeof r.ttlMs).toBe('number');
   });

@@ -382,8 +382,9 @@ function toResult(tool: CompiledRestTool, res: Dispatcher.ResponseData, response
     }
     return textResult(`call failed, status: ${res.statusCode}, response: ${text}`, true);
   }
-  if (contentType.startsWith('image/')) {
-    return { content: [{ type: 'image', data: responseBody.toString('base64'), mimeType: contentType.split(';')[0].trim() }] };
+  if (contentType.startsWith('image/') || contentType.startsWith('audio/')) {
+    const type = contentType.startsWith('image/') ? 'image' : 'audio';
+    return { content: [{ type, data: responseBody.toString('base64'), mimeType: contentType.split(';')[0].trim() }] };
   }
   const text = responseBody.toString('utf8');
   let out: string;

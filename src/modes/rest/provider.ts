@@ -23,6 +23,10 @@ export class RestToolProvider implements ToolProvider {
     return this.runtime.compiled.tools.has(name);
   }
 
+  tool(name: string): Record<string, unknown> | undefined {
+    return this.runtime.compiled.tools.get(name)?.entry as unknown as Record<string, unknown> | undefined;
+  }
+
   async callTool(name: string, args: unknown, ctx: CallerContext): Promise<Record<string, unknown>> {
     const tool = this.runtime.compiled.tools.get(name);
     if (!tool) throw new ToolNotFoundError(`Unknown tool: ${name}`);
