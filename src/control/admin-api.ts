@@ -159,6 +159,45 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
     return { tools: route.provider.listTools({ headers: {}, protocolVersion: '2025-11-25' }) };
   });
 
+  app.get('/api/v1/mcp-servers/:name/traffic', {
+    schema: {
+      tags: ['mcp-servers'],
+      summary: "Recent traffic of a server on this replica: requests, errors and latency per time bucket, oldest first",
+      params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      querystring: { type: 'object', properties: { buckets: { type: 'integer', minimum: 1, maximum: 90, description: 'how many of the latest buckets (default all 90)' } } },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            server: { type: 'string' },
+            bucketSeconds: { type: 'integer' },
+            buckets: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  start: { type: 'integer', description: 'bucket start, ms since the epoch' },
+                  calls: { type: 'integer', description: 'JSON-RPC requests answered' },
+                  errors: { type: 'integer', description: 'of which failed (JSON-RPC error, refusal, backend failure)' },
+                  meanMs: { type: 'number' },
+                  maxMs: { type: 'number' },
+                },
+              },
+            },
+          },
+        },
+        401: ERROR_SCHEMA,
+        404: ERROR_SCHEMA,
+      },
+    },
+  }, async (req) => {
+    const { name } = req.params as { name: string };
+    if (!deps.snapshot().servers.has(name)) throw Errors.notFound('MCP server', name);
+    const timeline = deps.metrics?.timeline;
+    const count = Number((req.query as { buckets?: number }).buckets ?? 90);
+    return { server: name, bucketSeconds: (timeline?.bucketMs ?? 10_000) / 1000, buckets: timeline ? timeline.buckets(name, count) : [] };
+  });
+
   app.get('/api/v1/instances', { schema: { tags: ['cluster'], summary: 'Gateway replicas: id, address, version, started, last heartbeat' } }, async () => ({ items: await deps.store.listInstances() }));
 
   app.get('/api/v1/audit', {

@@ -1,4 +1,4 @@
-import type { AuditEntry, Instance, McpTool } from './types.js';
+import type { AuditEntry, Instance, McpTool, Traffic } from './types.js';
 
 /** One problem reported by the admin API, pointing at a field (`path`) or a YAML position. */
 export interface ErrorDetail {
@@ -108,6 +108,10 @@ export class AdminApi {
 
   openapiToMcp(content: string, serverName?: string): Promise<{ yaml: string; warnings: unknown[] }> {
     return this.request('POST', '/openapi-to-mcp', { content, ...(serverName ? { serverName } : {}) });
+  }
+
+  traffic(server: string): Promise<Traffic> {
+    return this.request<Traffic>('GET', `/mcp-servers/${encodeURIComponent(server)}/traffic`);
   }
 
   instances(): Promise<Instance[]> {

@@ -104,3 +104,18 @@ export interface McpTool {
   description?: string;
   inputSchema?: JsonSchema;
 }
+
+/** One time bucket of a server's recent traffic (GET /api/v1/mcp-servers/{name}/traffic). */
+export interface TrafficBucket {
+  start: number;
+  calls: number;
+  errors: number;
+  meanMs: number;
+  maxMs: number;
+}
+
+export interface Traffic {
+  server: string;
+  bucketSeconds: number;
+  buckets: TrafficBucket[];
+}

@@ -12,6 +12,7 @@ import { BackendAuthTab } from './server/BackendAuthTab.js';
 import { ConsumerAuthTab } from './server/ConsumerAuthTab.js';
 import { TryTab } from './server/TryTab.js';
 import { SettingsTab } from './server/SettingsTab.js';
+import { TrafficTab } from './server/TrafficTab.js';
 
 /** Saves a whole server with PUT and hands the stored version back. */
 export type SaveServer = (next: McpServer) => Promise<void>;
@@ -23,6 +24,7 @@ const TABS: Array<{ id: string; label: string; only?: McpServer['type'][] }> = [
   { id: 'backend-auth', label: 'Backend auth', only: ['http-to-mcp'] },
   { id: 'consumer-auth', label: 'Consumer auth' },
   { id: 'try', label: 'Try it' },
+  { id: 'traffic', label: 'Traffic' },
   { id: 'settings', label: 'Settings', only: ['http-to-mcp', 'direct-proxy'] },
 ];
 
@@ -116,6 +118,7 @@ export function ServerDetail({ name, tab, sub }: { name: string; tab: string; su
         {current === 'backend-auth' && <BackendAuthTab server={s} save={save} />}
         {current === 'consumer-auth' && <ConsumerAuthTab server={s} save={save} />}
         {current === 'try' && <TryTab server={s} initialTool={sub} />}
+        {current === 'traffic' && <TrafficTab server={s} />}
         {current === 'settings' && <SettingsTab key={JSON.stringify(s)} server={s} save={save} />}
       </div>
     </section>
