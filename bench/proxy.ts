@@ -18,8 +18,19 @@ const SELF = fileURLToPath(import.meta.url);
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
 const CALL = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hello' } } });
+/** The same call in protocol 2026-07-28: no session, version and capabilities in `_meta`, routing headers. */
+const MODERN = '2026-07-28';
+const CALL_2026 = JSON.stringify({
+  jsonrpc: '2.0', id: 3, method: 'tools/call',
+  params: { name: 'echo', arguments: { message: 'hello' }, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } },
+});
+const HEADERS_2026 = { ...HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
 
-/** The backend: a minimal Streamable HTTP MCP server (JSON answers, one session header), so the proxy's cost is visible. */
+/**
+ * The backend: a minimal Streamable HTTP MCP server (JSON answers, one session header), so the
+ * proxy's cost is visible. It also answers stateless 2026-07-28 requests (no session), so the same
+ * backend serves both protocol generations.
+ */
 function serveBackend(): void {
   let n = 0;
   const server = http.createServer((req, res) => {
@@ -31,7 +42,11 @@ function serveBackend(): void {
       if (msg.id === undefined) return void res.writeHead(202).end();
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       let result: unknown;
-      if (msg.method === 'initialize') {
+      if (req.headers['mcp-protocol-version'] === MODERN) {
+        result = msg.method === 'server/discover'
+          ? { resultType: 'complete', supportedVersions: [MODERN, '2025-06-18'], capabilities: { tools: {} }, ttlMs: 60_000, cacheScope: 'public' }
+          : { resultType: 'complete', content: [{ type: 'text', text: String(msg.params?.arguments?.message ?? '') }] };
+      } else if (msg.method === 'initialize') {
         headers['mcp-session-id'] = `backend-${++n}`;
         result = { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'echo', version: '1' } };
       } else result = { content: [{ type: 'text', text: String(msg.params?.arguments?.message ?? '') }] };
@@ -216,10 +231,39 @@ export async function run(): Promise<void> {
     const added = (lat.get('through gateway')!.p50 - lat.get('direct to backend')!.p50) / 1000;
     process.stdout.write(`added p50 by the gateway: ${fmt(added, 3)} ms (target < 0.5 ms) ${added < 0.5 ? 'PASS' : 'ABOVE TARGET'}\n`);
     if (lat.has('through nginx')) process.stdout.write(`added p50 by nginx      : ${fmt((lat.get('through nginx')!.p50 - lat.get('direct to backend')!.p50) / 1000, 3)} ms\n`);
+
+    await comparePairs(`http://127.0.0.1:${backendPort}/mcp`, `http://127.0.0.1:${gw.match[1]}/mcp-servers/bench`, sids.get('through gateway')!);
   } finally {
     nginx?.child.kill('SIGTERM');
     minimal.child.kill('SIGTERM');
     gw.child.kill('SIGTERM');
     backend.child.kill('SIGTERM');
   }
+}
+
+/**
+ * The same echo call from a 2026-07-28 client (stateless, passed through with header checks) and
+ * from a 2025-06-18 client (session mapped), through the same gateway server to the same backend,
+ * interleaved A/B/A/B so machine noise hits both; medians reported.
+ */
+async function comparePairs(directUrl: string, gatewayUrl: string, sid: string): Promise<void> {
+  const check = (await fetch(gatewayUrl, { method: 'POST', headers: HEADERS_2026, body: CALL_2026 }).then((r) => r.json())) as any;
+  if (check.result?.content?.[0]?.text !== 'hello' || check.result.resultType !== 'complete') throw new Error(`unexpected 2026-07-28 echo: ${JSON.stringify(check)}`);
+  const legacy = () => load({ url: gatewayUrl, method: 'POST', headers: { ...HEADERS, 'mcp-session-id': sid }, body: CALL, duration: 4 });
+  const modern = () => load({ url: gatewayUrl, method: 'POST', headers: HEADERS_2026, body: CALL_2026, duration: 4 });
+  const direct = await load({ url: directUrl, method: 'POST', headers: HEADERS_2026, body: CALL_2026, duration: 4 });
+  process.stdout.write(line('2026 direct', direct));
+  const a: LoadResult[] = [];
+  const b: LoadResult[] = [];
+  for (let round = 0; round < 5; round++) {
+    a.push(await modern());
+    b.push(await legacy());
+  }
+  const median = (rs: LoadResult[]) => [...rs].sort((x, y) => x.rps - y.rps)[Math.floor(rs.length / 2)];
+  const m = median(a);
+  const l = median(b);
+  process.stdout.write(line('2026 -> 2026', m));
+  process.stdout.write(line('2025 -> 2025', l));
+  process.stdout.write(`runs 2026 -> 2026: ${a.map((r) => fmt(r.rps, 0)).join(', ')}; 2025 -> 2025: ${b.map((r) => fmt(r.rps, 0)).join(', ')}\n`);
+  process.stdout.write(`throughput ratio stateless/session pair through the gateway: ${fmt(m.rps / l.rps)} (expected >= 1) ${m.rps >= l.rps ? 'PASS' : 'BELOW'}\n`);
 }

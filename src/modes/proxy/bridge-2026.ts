@@ -3,7 +3,7 @@ import { JSONRPC_PARSE_ERROR, type JsonRpcId } from '../../protocol/jsonrpc.js';
 import type { RoutedRequest, TransportContext } from '../../transport/context.js';
 import { readBodyOrRefuse, sendJson, sendRpcError } from '../../transport/http-io.js';
 import { requestHeadersForUpstream, responseHeadersForClient, upstreamQuery } from '../../transport/upstream/forward-headers.js';
-import { firstHeader, type McpUpstream, type UpstreamEndpoint, type UpstreamError } from '../../transport/upstream/streamable-client.js';
+import { firstHeader, type McpUpstream, type UpstreamError } from '../../transport/upstream/streamable-client.js';
 import { toolAclFor } from './client-stream.js';
 import { tryParse } from './envelope.js';
 import { MODERN_VERSIONS } from '../../protocol/versions.js';
@@ -66,7 +66,7 @@ export class Proxy2026 {
     }
     // a new initialize-based session: played by the gateway when the backend speaks only 2026-07-28;
     // an unreachable backend is left to the forwarder, which answers the request with the failure
-    const era = await this.era.get().catch(() => undefined);
+    const era = this.era.known() ?? (await this.era.get().catch(() => undefined));
     if (era?.era !== 'modern') return false;
     await this.legacyClients.post(ctx, r);
     return true;
@@ -102,7 +102,7 @@ export class Proxy2026 {
     const id = (parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? ((parsed as { id?: JsonRpcId }).id ?? null) : null) as JsonRpcId;
     let bridge = false;
     if (this.bridging === 'auto') {
-      const era = await this.eraOrFail(r, id);
+      const era = this.era.known() ?? (await this.eraOrFail(r, id));
       if (!era) return;
       bridge = era.era === 'legacy';
     }
@@ -123,30 +123,24 @@ export class Proxy2026 {
   private async passThrough(ctx: TransportContext, r: RoutedRequest, text: string, route: ModernRoute, consumer: string | undefined): Promise<void> {
     const { req, res } = r;
     const id = ('id' in route.message ? route.message.id : null) as JsonRpcId;
-    let ep: UpstreamEndpoint;
     let upstream: Dispatcher.ResponseData;
-    const controller = new AbortController();
-    // closing the stream is how a stateless client cancels: the backend's stream is closed too
-    const onClose = () => {
-      if (!res.writableFinished) controller.abort();
-    };
-    res.once('close', onClose);
     try {
-      ep = this.up.pick();
-      upstream = await this.up.send(ep, {
+      // no abort signal before the answer (as the session forwarder): a vanished client is bounded by the headers timeout
+      upstream = await this.up.send(this.up.pick(), {
         method: 'POST',
         path: this.up.path + upstreamQuery(r.query, this.up.credential),
         headers: requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress),
         body: text,
-        signal: controller.signal,
         longLived: LONG_LIVED.has(route.method),
       });
     } catch (err) {
-      res.off('close', onClose);
-      if (controller.signal.aborted) return;
       return sendUpstreamError(res, err as UpstreamError, id);
     }
-    controller.signal.addEventListener('abort', () => upstream.body.destroy(), { once: true });
+    // closing the stream is how a stateless client cancels: the backend's stream is closed too
+    const onClose = () => {
+      if (!res.writableFinished) upstream.body.destroy();
+    };
+    res.once('close', onClose);
     try {
       await relayBody(upstream, res, responseHeadersForClient(upstream.headers), 'id' in route.message ? [id] : [], this.up, ctx.keepAliveMs, toolAclFor(r.route, consumer));
     } finally {

@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+import { registerProxy } from '../proxy/support.js';
+import { startConformanceFixture, type ConformanceFixture } from '../proxy/conformance-fixture.js';
+
+/**
+ * The conformance suite's 2026-07-28 server scenarios (v0.2.0-alpha.12, Node 22 via npx) through a
+ * direct proxy whose backend is the initialize-based SDK fixture: every request is bridged by the
+ * gateway (stateless client, legacy backend). The fixture implements the tools of the shared
+ * scenarios; the 2026-only diagnostic tools (test_missing_capability, test_trigger_*_change,
+ * test_input_required_result_*) need a stateless backend and are not part of this run.
+ */
+const SUITE = ['-y', '-p', 'node@22', '-p', '@modelcontextprotocol/conformance@0.2.0-alpha.12', '-c'];
+const ACTIVE_2026_SCENARIOS = 20;
+/** server-stateless checks that need a diagnostic tool an initialize-based backend cannot have. */
+const NEEDS_STATELESS_BACKEND = new Set(['sep-2575-server-rejects-undeclared-capability', 'sep-2575-missing-capability-http-400', 'sep-2575-server-sends-prompts-list-changed-on-subscription', 'sep-2575-server-sends-tools-list-changed-on-subscription']);
+
+function npx(command: string, cwd: string, timeoutMs: number): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('npx', [...SUITE, command], { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` });
+    });
+  });
+}
+
+function summary(out: string): Map<string, boolean> {
+  const result = new Map<string, boolean>();
+  const tail = out.slice(out.indexOf('=== SUMMARY ==='));
+  for (const m of tail.matchAll(/^([✓✗]) ([a-z0-9-]+): (\d+) passed, (\d+) failed/gm)) result.set(m[2], m[1] === '✓' && m[4] === '0');
+  return result;
+}
+
+/** Check id -> status from a `--verbose` run of one scenario. */
+function checks(out: string): Map<string, string> {
+  const start = out.indexOf('\n[') + 1;
+  // the JSON array is followed by the suite's own text: parse up to the first `]` line that closes it
+  let list: Array<{ id: string; status: string }> | undefined;
+  for (let end = out.indexOf('\n]', start); end !== -1 && !list; end = out.indexOf('\n]', end + 1)) {
+    try {
+      list = JSON.parse(out.slice(start, end + 2));
+    } catch {
+      // not the closing bracket yet
+    }
+  }
+  if (!list) throw new Error(`no check list in the suite output:\n${out.slice(-1000)}`);
+  const result = new Map<string, string>();
+  for (const c of list) if (result.get(c.id) !== 'FAILURE') result.set(c.id, c.status);
+  return result;
+}
+
+let unavailable: string | undefined;
+let work: string;
+let fixture: ConformanceFixture;
+let gw: TestGateway;
+let url: string;
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpgw-conformance26-'));
+  const probe = await npx('conformance list', work, 180_000);
+  if (probe.code !== 0 || !probe.out.includes('server-stateless')) {
+    unavailable = `node@22 or @modelcontextprotocol/conformance@0.2.0-alpha.12 could not be fetched with npx (exit ${probe.code}): ${probe.out.trim().split('\n').slice(-3).join(' | ')}`;
+    return;
+  }
+  fixture = await startConformanceFixture();
+  gw = await startGateway();
+  await registerProxy(gw, 'fx26', `127.0.0.1:${fixture.port}`, 'streamable-http', '/mcp');
+  url = `${gw.dataUrl}/mcp-servers/fx26`;
+}, 200_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fixture?.close();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('MCP conformance 2026-07-28 through the direct proxy (stateless client, initialize-based backend)', () => {
+  it('passes every active 2026-07-28 server scenario', { timeout: 300_000 }, async (ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
+    const r = await npx(`conformance server --url ${url} --spec-version 2026-07-28`, work, 280_000);
+    const s = summary(r.out);
+    expect(s.size, r.out.slice(-2000)).toBe(ACTIVE_2026_SCENARIOS);
+    expect([...s].filter(([, ok]) => !ok).map(([n]) => n)).toEqual([]);
+  });
+
+  it('passes the stateless-protocol and header-validation checks the bridge answers for the backend', { timeout: 200_000 }, async (ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
+    for (const scenario of ['server-stateless', 'http-header-validation']) {
+      const r = await npx(`conformance server --url ${url} --scenario ${scenario} --spec-version 2026-07-28 --verbose`, work, 120_000);
+      const failed = [...checks(r.out)].filter(([id, status]) => status === 'FAILURE' && !NEEDS_STATELESS_BACKEND.has(id)).map(([id]) => id);
+      expect(failed, scenario).toEqual([]);
+      if (scenario === 'server-stateless') expect(checks(r.out).get('sep-2575-server-unsupported-version-error')).toBe('SUCCESS');
+    }
+  });
+});
