@@ -34,6 +34,7 @@ beforeAll(async () => {
   await put('ev', everything.address);
   await put('st-pass', stateless.address, { protocolBridging: 'passthrough' });
   await put('st-acl', stateless.address, { consumerAuth: { enabled: true, allowedTools: { alice: ['echo'] } } });
+  await put('st-lim', stateless.address, { consumerAuth: { enabled: true }, rateLimits: [{ requests: 2, windowSeconds: 60, tool: 'echo' }] });
   await gw.settled();
 }, 60_000);
 
@@ -316,5 +317,26 @@ describe('protocolBridging: passthrough', () => {
     // the stateless backend refuses initialize itself (no version header): nothing was played by the gateway
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32020);
+  });
+});
+
+describe('policy and metrics the same for every generation', () => {
+  it('rate-limits stateless calls and played-session calls by the same rule, and counts them', async () => {
+    const key = { 'x-api-key': 'p26-alice-key-0001' };
+    const modern = new ModernClient(`${gw.dataUrl}/mcp-servers/st-lim`, key);
+    for (let i = 0; i < 2; i++) expect((await modern.request('tools/call', { name: 'echo', arguments: { message: String(i) } })).status).toBe(200);
+    const limited = await modern.request('tools/call', { name: 'echo', arguments: { message: 'x' } });
+    expect([limited.status, limited.response.error.data.code]).toEqual([429, 'RATE_LIMITED']);
+    // the old client on a session the gateway plays hits the same (already used up) rule
+    const old = await connectAt(`${gw.dataUrl}/mcp-servers/st-lim`, 'streamable-http', key);
+    try {
+      await expect(old.client.callTool({ name: 'echo', arguments: { message: 'y' } })).rejects.toThrow(/Rate limit/);
+      expect((await old.client.listTools()).tools.length).toBe(4);
+    } finally {
+      await old.close();
+    }
+    const metrics = await fetch(`${gw.adminUrl}/metrics`).then((r) => r.text());
+    expect(metrics).toContain('mcpgw_tool_calls_total{server="st-lim",tool="echo",consumer="alice",outcome="ok"} 2');
+    expect(metrics).toMatch(/mcpgw_requests_total\{server="st-lim",method="initialize",transport="streamable-http",outcome="ok"\} 1/);
   });
 });

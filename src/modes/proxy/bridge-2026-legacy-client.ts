@@ -89,6 +89,7 @@ export class LegacyClientBridge {
       return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'INVALID_REQUEST', 'Invalid Request: one JSON-RPC message per POST (batches are not bridged to a 2026-07-28 backend)');
     }
     const msg = parsed as Msg;
+    r.exchange?.envelope(msg, auth.consumer, Buffer.byteLength(text));
     if (!found) {
       if (msg.method !== 'initialize') return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: no session; send initialize first');
       return this.initialize(ctx, r, msg, auth.consumer);
@@ -197,7 +198,7 @@ export class LegacyClientBridge {
         const body: Msg = { jsonrpc: '2.0', id: round === 0 ? clientId : `${String(clientId)}~${round}`, method: msg.method, params: { ...params, _meta: metaFor(state, base._meta) } };
         let upstream: Dispatcher.ResponseData;
         try {
-          upstream = await sendModern(this.up, state.endpoint, body, requestHeadersForUpstream(r.req.headers, this.up.credential, r.req.socket.remoteAddress), controller.signal);
+          upstream = await sendModern(this.up, state.endpoint, body, requestHeadersForUpstream(r.req.headers, this.up.credential, r.req.socket.remoteAddress), controller.signal, false, r.exchange);
         } catch (err) {
           if (controller.signal.aborted) return;
           return reply.final(upstreamErrorJson(clientId, (err as UpstreamError).code, (err as UpstreamError).message));

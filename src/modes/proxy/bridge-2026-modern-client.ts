@@ -199,7 +199,7 @@ export class ModernClientBridge {
 
   /** Sends a message on a link; a 404 (the backend forgot the session) opens a new link and sends again once. */
   private async send(link: Link, body: Msg, r: RoutedRequest | undefined, signal?: AbortSignal): Promise<{ link: Link; upstream: Dispatcher.ResponseData }> {
-    const upstream = await this.up.send(link.ep, { method: 'POST', path: this.path(), headers: this.headers(link, r), body: JSON.stringify(body), signal });
+    const upstream = await this.up.send(link.ep, { method: 'POST', path: this.path(), headers: this.headers(link, r), body: JSON.stringify(body), signal, observer: r?.exchange });
     if (upstream.statusCode !== 404 || !link.id) return { link, upstream };
     await upstream.body.dump();
     this.drop(link, false);

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { UpstreamObserver } from '../../observe/exchange.js';
 import { isLegacyVersion } from '../../protocol/versions.js';
 import { upstreamQuery } from '../../transport/upstream/forward-headers.js';
 import { firstHeader, type McpUpstream, readUpstreamText, toUpstreamError, type UpstreamEndpoint, UpstreamError } from '../../transport/upstream/streamable-client.js';
@@ -63,9 +64,9 @@ export function gatewayMeta(capabilities: Msg = {}): Msg {
 }
 
 /** Sends one stateless request upstream (headers from the body) and resolves on response headers. */
-export function sendModern(up: McpUpstream, ep: UpstreamEndpoint, body: Msg, extraHeaders: Record<string, string>, signal?: AbortSignal, longLived = false): Promise<Dispatcher.ResponseData> {
+export function sendModern(up: McpUpstream, ep: UpstreamEndpoint, body: Msg, extraHeaders: Record<string, string>, signal?: AbortSignal, longLived = false, observer?: UpstreamObserver): Promise<Dispatcher.ResponseData> {
   const headers = { ...extraHeaders, ...modernHeaders(body.method as string, body.params as Msg | undefined), ...up.credential.headers };
-  return up.send(ep, { method: 'POST', path: up.path + upstreamQuery(new URLSearchParams(), up.credential), headers, body: JSON.stringify(body), signal, longLived });
+  return up.send(ep, { method: 'POST', path: up.path + upstreamQuery(new URLSearchParams(), up.credential), headers, body: JSON.stringify(body), signal, longLived, observer });
 }
 
 /**

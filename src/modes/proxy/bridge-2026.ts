@@ -99,6 +99,7 @@ export class Proxy2026 {
     if (text === undefined) return;
     const parsed = tryParse(text);
     if (parsed === undefined) return sendRpcError(res, 400, JSONRPC_PARSE_ERROR, 'PARSE_ERROR', 'Parse error: the body is not JSON');
+    r.exchange?.envelope(parsed, auth.consumer, Buffer.byteLength(text));
     const id = (parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? ((parsed as { id?: JsonRpcId }).id ?? null) : null) as JsonRpcId;
     let bridge = false;
     if (this.bridging === 'auto') {
@@ -132,6 +133,7 @@ export class Proxy2026 {
         headers: requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress),
         body: text,
         longLived: LONG_LIVED.has(route.method),
+        observer: r.exchange,
       });
     } catch (err) {
       return sendUpstreamError(res, err as UpstreamError, id);
