@@ -30,6 +30,8 @@ import { McpImportWriter } from './discovery/mcp-import.js';
 import { McpRouter } from './modes/router/provider.js';
 import { routerAwareAuthenticator } from './modes/router/auth.js';
 import { LoopbackClient } from './modes/router/loopback.js';
+import { Cluster } from './cluster/index.js';
+import { DependencyProbe } from './cluster/dependencies.js';
 
 export interface GatewayOptions {
   settings: Settings;
@@ -84,6 +86,9 @@ export class Gateway {
   tracing?: Tracing;
   private loopback?: LoopbackClient;
   private redis?: Redis;
+  /** Cluster mode (Redis configured): session ids any replica continues, relays to stream owners. */
+  cluster?: Cluster;
+  private dependencies?: DependencyProbe;
   private limiter!: RateLimiter;
   private unwatch?: () => void;
   private rebuilding: Promise<void> = Promise.resolve();
@@ -140,7 +145,8 @@ export class Gateway {
     // The router and the admin tool list reach proxied servers through this gateway's own data plane
     // (loopback unless bound to one address).
     const host = s.host === '0.0.0.0' || s.host === '::' || !s.host ? '127.0.0.1' : s.host.includes(':') ? `[${s.host}]` : s.host;
-    const loopback = new LoopbackClient(() => (this.port ? `http://${host}:${this.port}` : undefined));
+    const selfUrl = () => (this.port ? `http://${host}:${this.port}` : undefined);
+    const loopback = new LoopbackClient(selfUrl);
     this.loopback = loopback;
     if (s.routerName) {
       this.router = new McpRouter(s.routerName, () => this.current, GATEWAY_VERSION, loopback, ['authorization', s.consumerKeyHeader.toLowerCase()]);
@@ -152,8 +158,19 @@ export class Gateway {
     if (s.redisUrl) {
       this.redis = new Redis(s.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
       this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'redis error'));
+      this.cluster = new Cluster({
+        redis: this.redis,
+        prefix: s.redisPrefix,
+        instanceId: this.instanceId,
+        key: this.cipher.deriveKey('cluster session ids'),
+        sessions: this.sessions,
+        selfUrl,
+        log: this.log,
+      });
+      await this.cluster.start();
     }
     this.tracing = tracingFromEnv(this.opts.env ?? process.env, GATEWAY_VERSION);
+    if (s.redisUrl || s.databaseUrl) this.dependencies = new DependencyProbe(this.store, this.redis);
     this.limiter = new RateLimiter(this.redis ? new RedisCounters(this.redis, `${s.redisPrefix}rl:`) : new MemoryCounters());
     this.dataPlane = new DataPlane(
       {
@@ -167,8 +184,9 @@ export class Gateway {
         limiter: this.limiter,
         accessLog: s.accessLog ? this.log.child({ component: 'access' }) : undefined,
         tracing: this.tracing,
+        relay: this.cluster?.relay,
       },
-      { allowedOrigins: s.allowedOrigins, publicUrl: s.publicUrl },
+      { allowedOrigins: s.allowedOrigins, publicUrl: s.publicUrl, dependencies: this.dependencies && (() => this.dependencies!.status()) },
     );
     this.admin = await buildAdminApi({
       resources: this.resources,
@@ -181,6 +199,7 @@ export class Gateway {
       version: GATEWAY_VERSION,
       maxBodyBytes: s.maxBodyBytes,
       ready: () => this.ready,
+      dependencies: this.dependencies && (() => this.dependencies!.status()),
       metrics: this.metrics,
       listProxyTools: async (server) => {
         const result = await this.loopback!.call(server, {}, 'tools/list', {});
@@ -289,6 +308,8 @@ export class Gateway {
     this.unwatch?.();
     this.discovery?.close();
     this.sessions?.close();
+    this.dependencies?.close();
+    this.cluster?.close();
     await Promise.allSettled([this.dataPlane?.close(), this.admin?.close()]);
     await this.rebuilding.catch(() => undefined);
     await this.stdio.stopAll();

@@ -9,7 +9,7 @@ export interface Settings {
   dataDir: string;
   databaseUrl?: string;
   redisUrl?: string;
-  /** Prefix of every Redis key the gateway writes (replicas sharing a limit use the same one). */
+  /** Prefix of every Redis key and channel the gateway uses (replicas of one cluster use the same one). */
   redisPrefix: string;
   adminToken?: string;
   secretKey?: string;
@@ -72,7 +72,7 @@ export const SETTING_SPECS: SettingSpec[] = [
   { key: 'dataDir', env: 'MCPGW_DATA_DIR', flag: 'data-dir', kind: 'string', default: './data', description: 'SQLite file and generated secrets' },
   { key: 'databaseUrl', env: 'MCPGW_DATABASE_URL', flag: 'database-url', kind: 'string', description: 'postgres://… selects PostgreSQL' },
   { key: 'redisUrl', env: 'MCPGW_REDIS_URL', flag: 'redis-url', kind: 'string', description: 'Redis for cluster features' },
-  { key: 'redisPrefix', env: 'MCPGW_REDIS_PREFIX', flag: 'redis-prefix', kind: 'string', default: 'mcpgw:', description: 'prefix of the Redis keys the gateway writes (rate-limit windows and concurrency slots under {prefix}rl:)' },
+  { key: 'redisPrefix', env: 'MCPGW_REDIS_PREFIX', flag: 'redis-prefix', kind: 'string', default: 'mcpgw:', description: 'prefix of the Redis keys and channels the gateway uses (rate limits under {prefix}rl:, cluster sessions and relays beside them)' },
   { key: 'adminToken', env: 'MCPGW_ADMIN_TOKEN', flag: 'admin-token', kind: 'string', description: 'admin API bearer token (generated when unset)' },
   { key: 'adminTokens', env: 'MCPGW_ADMIN_TOKENS', flag: 'admin-tokens', kind: 'string', description: 'named admin tokens: name=read-only:TOKEN,name2=read-write:TOKEN2' },
   { key: 'secretKey', env: 'MCPGW_SECRET_KEY', flag: 'secret-key', kind: 'string', description: 'key encrypting stored credentials (generated when unset)' },

@@ -23,6 +23,8 @@ export interface AdminApiDeps {
   version: string;
   maxBodyBytes: number;
   ready(): boolean;
+  /** Shared services (store, Redis) as the data plane's /readyz reports them. */
+  dependencies?: () => { ok: boolean; checks: Record<string, string> };
   metrics?: GatewayMetrics;
   /** Lists a direct-proxy server's tools by asking its backend (through the data plane). */
   listProxyTools?: (server: string) => Promise<{ tools: unknown[] }>;
@@ -131,7 +133,11 @@ export async function buildAdminApi(deps: AdminApiDeps): Promise<FastifyInstance
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => reply.code(deps.ready() ? 200 : 503).send({ status: deps.ready() ? 'ready' : 'starting' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const shared = deps.dependencies?.();
+    const ok = deps.ready() && (shared?.ok ?? true);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : deps.ready() ? 'degraded' : 'starting', ...(shared ? { checks: shared.checks } : {}) });
+  });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     if (!deps.metrics) return reply.code(404).send(Errors.routeNotFound('GET', '/metrics').toJSON());
     deps.beforeScrape?.();

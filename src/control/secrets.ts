@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -130,6 +130,11 @@ export class SecretBox {
   static fromKey(key: Uint8Array): SecretBox {
     if (key.length !== KEY_BYTES) throw new SecretError('SECRET_KEY_INVALID', `a secret key must be ${KEY_BYTES} bytes, got ${key.length}`);
     return new SecretBox(Buffer.from(key), 'option');
+  }
+
+  /** A 32-byte key for another purpose (cluster session ids), derived with HKDF so it reveals nothing of this one. */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, 'mcp-gateway/derived/v1', purpose, KEY_BYTES));
   }
 
   /** Encrypts with a fresh random IV, so equal plaintexts give different values. */

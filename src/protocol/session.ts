@@ -17,18 +17,58 @@ export interface Session {
   push?: (message: unknown) => boolean;
   /** True while a stream is open on it: such a session is not reaped for idleness. */
   pinned?: boolean;
-  /** Called when the session ends, to close its streams and upstream resources. */
-  onClose?: () => void;
+  /**
+   * Called when the session ends, to close its streams and upstream resources. 'dropped': only this
+   * replica lets go of it (idle, shutdown, ended elsewhere); in a cluster others may still serve it.
+   */
+  onClose?: (how: 'ended' | 'dropped') => void;
+  /** What a sealed (cluster) id says about the session, when it was rebuilt from one. */
+  claims?: SessionClaims;
+}
+
+/** What a cluster session id carries so that another replica can continue the session. */
+export interface SessionClaims {
+  server: string;
+  transport: Session['transport'];
+  protocolVersion: ProtocolVersion;
+  consumer?: string;
+  /** The replica that issued the id. */
+  owner: string;
+  issuedAt: number;
+  /** How a direct-proxy session reaches its backend (ProxyKind), with the backend session and endpoint. */
+  kind?: string;
+  upstreamId?: string;
+  endpoint?: string;
+  /** Its streams live on the owner (legacy SSE, bridges): other replicas relay requests there. */
+  ownerOnly?: boolean;
+}
+
+/** Extra claims a transport puts into a new session's id. */
+export type SessionExtras = Pick<SessionClaims, 'kind' | 'upstreamId' | 'endpoint' | 'ownerOnly'>;
+
+/** Issues and checks cluster session ids (src/cluster); absent on a single replica. */
+export interface SessionDirectory {
+  readonly instanceId: string;
+  /** The id of a new session: its claims, sealed. */
+  issue(claims: SessionClaims): string;
+  /** The claims of an id this replica does not hold; undefined when tampered, foreign, too old or ended. */
+  recover(id: string): Promise<SessionClaims | undefined>;
+  /** Tells every replica the session ended. */
+  ended(id: string): void;
 }
 
 export class SessionLimitError extends Error {
   readonly code = 'SESSION_LIMIT';
 }
 
-/** In-memory sessions with an idle TTL and a cap; ids are 128-bit random, URL-safe. */
+/**
+ * In-memory sessions with an idle TTL and a cap; ids are 128-bit random, URL-safe. With a
+ * directory (cluster mode) ids are sealed claims, and an id another replica issued is rebuilt here.
+ */
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
   private readonly sweeper: NodeJS.Timeout;
+  private directory?: SessionDirectory;
 
   constructor(
     private readonly ttlMs: number,
@@ -42,12 +82,50 @@ export class SessionRegistry {
     return this.sessions.size;
   }
 
-  create(init: Omit<Session, 'id' | 'createdAt' | 'lastSeen' | 'initialized'>): Session {
+  /** Switches to cluster ids (sealed claims) and rebuilding of sessions other replicas issued. */
+  useDirectory(directory: SessionDirectory): void {
+    this.directory = directory;
+  }
+
+  get clustered(): boolean {
+    return this.directory !== undefined;
+  }
+
+  has(id: string): boolean {
+    return this.sessions.has(id);
+  }
+
+  create(init: Omit<Session, 'id' | 'createdAt' | 'lastSeen' | 'initialized'>, extras: SessionExtras = {}): Session {
     if (this.sessions.size >= this.max) throw new SessionLimitError(`the gateway holds its maximum of ${this.max} sessions`);
     const now = Date.now();
-    const session: Session = { ...init, id: randomBytes(16).toString('base64url'), createdAt: now, lastSeen: now, initialized: false };
+    const id = this.directory
+      ? this.directory.issue({ server: init.server, transport: init.transport, protocolVersion: init.protocolVersion, consumer: init.consumer, owner: this.directory.instanceId, issuedAt: now, ownerOnly: init.transport === 'sse' || undefined, ...extras })
+      : randomBytes(16).toString('base64url');
+    const session: Session = { ...init, id, createdAt: now, lastSeen: now, initialized: false };
     this.sessions.set(session.id, session);
     return session;
+  }
+
+  /** The live session: held here, or (cluster) rebuilt from an id another replica issued. */
+  async find(id: string): Promise<Session | undefined> {
+    const held = this.touch(id);
+    if (held || !this.directory) return held;
+    const claims = await this.directory.recover(id);
+    if (!claims || claims.ownerOnly) return undefined;
+    const raced = this.touch(id);
+    if (raced) return raced;
+    if (this.sessions.size >= this.max) this.sweep();
+    if (this.sessions.size >= this.max) return undefined;
+    const now = Date.now();
+    const session: Session = { id, server: claims.server, transport: claims.transport, protocolVersion: claims.protocolVersion, consumer: claims.consumer, initialized: true, createdAt: claims.issuedAt, lastSeen: now, claims };
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  /** Ends a session on every replica (client DELETE, backend gone). */
+  endEverywhere(id: string): boolean {
+    this.directory?.ended(id);
+    return this.end(id);
   }
 
   /** Returns the live session and marks it used. */
@@ -55,19 +133,19 @@ export class SessionRegistry {
     const s = this.sessions.get(id);
     if (!s) return undefined;
     if (!s.pinned && Date.now() - s.lastSeen > this.ttlMs) {
-      this.end(id);
+      this.end(id, this.directory ? 'dropped' : 'ended');
       return undefined;
     }
     s.lastSeen = Date.now();
     return s;
   }
 
-  end(id: string): boolean {
+  end(id: string, how: 'ended' | 'dropped' = 'ended'): boolean {
     const s = this.sessions.get(id);
     if (!s) return false;
     this.sessions.delete(id);
     try {
-      s.onClose?.();
+      s.onClose?.(how);
     } catch {
       // closing a dead stream must not break the caller
     }
@@ -79,13 +157,16 @@ export class SessionRegistry {
     for (const s of [...this.sessions.values()]) if (s.server === server) this.end(s.id);
   }
 
+  /** Idle sessions go; in a cluster only this replica's copy (the client may be on another one). */
   sweep(): void {
     const cutoff = Date.now() - this.ttlMs;
-    for (const s of [...this.sessions.values()]) if (!s.pinned && s.lastSeen < cutoff) this.end(s.id);
+    const how = this.directory ? 'dropped' : 'ended';
+    for (const s of [...this.sessions.values()]) if (!s.pinned && s.lastSeen < cutoff) this.end(s.id, how);
   }
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const id of [...this.sessions.keys()]) this.end(id);
+    const how = this.directory ? 'dropped' : 'ended';
+    for (const id of [...this.sessions.keys()]) this.end(id, how);
   }
 }

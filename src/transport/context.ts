@@ -22,6 +22,13 @@ export interface TransportContext {
   limiter?: RateLimiter;
   accessLog?: Logger;
   tracing?: Tracing;
+  /** Cluster mode: sends requests for sessions held by another replica there. */
+  relay?: SessionRelay;
+}
+
+/** Relays a request whose session's streams live on another replica; false to serve it here. */
+export interface SessionRelay {
+  relay(ctx: TransportContext, r: RoutedRequest): Promise<boolean>;
 }
 
 /** A request resolved to its MCP server. */

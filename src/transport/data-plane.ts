@@ -32,6 +32,8 @@ function domainMatches(domains: string[], hostHeader: string): boolean {
 export interface DataPlaneOptions {
   allowedOrigins: string[];
   publicUrl?: string;
+  /** What the shared services say (cluster mode: store and Redis reachable); ready when absent. */
+  dependencies?: () => { ok: boolean; checks: Record<string, string> };
 }
 
 /** The client-facing listener: routes /mcp-servers/{name}… to the transports; serves health. */
@@ -76,7 +78,11 @@ export class DataPlane {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/readyz') return sendJson(res, this.ready ? 200 : 503, { status: this.ready ? 'ready' : 'starting' });
+    if (path === '/readyz') {
+      const deps = this.opts.dependencies?.();
+      const ok = this.ready && (deps?.ok ?? true);
+      return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : this.ready ? 'degraded' : 'starting', ...(deps ? { checks: deps.checks } : {}) });
+    }
     if (path.startsWith(METADATA_PATH)) return this.resourceMetadata(req, res, path.slice(METADATA_PATH.length));
     if (!path.startsWith(PREFIX)) return sendRpcError(res, 404, JSONRPC_INVALID_REQUEST, 'ROUTE_NOT_FOUND', `Not found: ${path}; MCP servers are served under ${PREFIX}{name}`);
 
@@ -118,6 +124,7 @@ export class DataPlane {
 
     const routed: RoutedRequest = { req, res, route, rest, query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), snapshot };
     if (req.method === 'GET') this.ctx.metrics?.trackStream(res, name, rest === '' || rest === '/' ? 'streamable-http' : 'sse');
+    if (this.ctx.relay && (await this.ctx.relay.relay(this.ctx, routed))) return;
     if (route.proxy) return route.proxy.handle(this.ctx, routed);
     if (route.provider) {
       if (rest === '' || rest === '/') {

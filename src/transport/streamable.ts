@@ -1,5 +1,5 @@
-import { parseBody, JSONRPC_INVALID_REQUEST, isRequest, type JsonRpcMessage, type JsonRpcResponse } from '../protocol/jsonrpc.js';
-import { allowsBatch, isSupportedVersion, DEFAULT_HTTP_VERSION, SUPPORTED_VERSIONS } from '../protocol/versions.js';
+import { parseBody, JSONRPC_INVALID_REQUEST, isRequest, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { allowsBatch, isSupportedVersion, negotiateVersion, SUPPORTED_VERSIONS } from '../protocol/versions.js';
 import { isModernRequest, unsupportedVersion } from '../protocol/modern.js';
 import { SessionLimitError, type Session } from '../protocol/session.js';
 import { accepts, readBodyOrRefuse, sendJson, sendRpcError, SSE_HEADERS } from './http-io.js';
@@ -16,14 +16,14 @@ function header(r: RoutedRequest, name: string): string | undefined {
 }
 
 /** Resolves the session a request names: 400 when missing, 404 when unknown or of another server. */
-function requireSession(ctx: TransportContext, r: RoutedRequest): Session | undefined {
+async function requireSession(ctx: TransportContext, r: RoutedRequest): Promise<Session | undefined> {
   const id = header(r, SESSION_HEADER);
   if (!id) {
     sendRpcError(r.res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required (send initialize first)');
     return undefined;
   }
-  const session = ctx.sessions.touch(id);
-  if (!session || session.server !== r.route.name || session.transport !== 'streamable-http') {
+  const session = await ctx.sessions.find(id);
+  if (!session || session.server !== r.route.name || session.transport !== 'streamable-http' || session.claims?.kind !== undefined) {
     sendRpcError(r.res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended; initialize a new one');
     return undefined;
   }
@@ -46,7 +46,7 @@ async function callerSession(ctx: TransportContext, r: RoutedRequest): Promise<S
   if (versionProblem(r)) return undefined;
   const auth = await ctx.authenticate(r.route, r.req, r.res);
   if (!auth.ok) return undefined;
-  const session = requireSession(ctx, r);
+  const session = await requireSession(ctx, r);
   if (!session || !sameCaller(r.route, session, auth.consumer, r.res)) return undefined;
   return session;
 }
@@ -88,14 +88,16 @@ export async function streamablePost(ctx: TransportContext, r: RoutedRequest): P
       return;
     }
     try {
-      session = ctx.sessions.create({ server: route.name, transport: 'streamable-http', protocolVersion: DEFAULT_HTTP_VERSION, consumer: auth.consumer });
+      // The negotiated version is known now, so a cluster session id can carry it.
+      const requested = ((messages[0] as JsonRpcRequest).params as Record<string, unknown> | undefined)?.protocolVersion;
+      session = ctx.sessions.create({ server: route.name, transport: 'streamable-http', protocolVersion: negotiateVersion(requested), consumer: auth.consumer });
     } catch (err) {
       if (err instanceof SessionLimitError) sendRpcError(res, 503, -32000, 'SESSION_LIMIT', err.message, null, { 'retry-after': '5' });
       else throw err;
       return;
     }
   } else {
-    session = requireSession(ctx, r);
+    session = await requireSession(ctx, r);
     if (!session) return;
     if (!sameCaller(route, session, auth.consumer, res)) return;
     if (parsed.kind === 'batch' && !allowsBatch(session.protocolVersion)) {
@@ -170,8 +172,8 @@ export async function streamableGet(ctx: TransportContext, r: RoutedRequest): Pr
   };
   res.once('close', close);
   const previousOnClose = session.onClose;
-  session.onClose = () => {
-    previousOnClose?.();
+  session.onClose = (how) => {
+    previousOnClose?.(how);
     close();
     res.end();
   };
@@ -181,6 +183,6 @@ export async function streamableGet(ctx: TransportContext, r: RoutedRequest): Pr
 export async function streamableDelete(ctx: TransportContext, r: RoutedRequest): Promise<void> {
   const session = await callerSession(ctx, r);
   if (!session) return;
-  ctx.sessions.end(session.id);
+  ctx.sessions.endEverywhere(session.id);
   r.res.writeHead(200, { 'content-length': '0' }).end();
 }

@@ -70,7 +70,7 @@ export class BridgeToSse {
     const sid = firstHeader(req.headers[SESSION]);
     let state: BridgedSseSession | undefined;
     if (sid) {
-      state = findSession<BridgedSseSession>(ctx, this.server, sid, 'bridge-to-sse')?.state;
+      state = (await findSession<BridgedSseSession>(ctx, this.server, sid, 'bridge-to-sse'))?.state;
       if (!state) return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended; initialize a new one');
       if (!sameCaller(r.route, state.session, auth.consumer, res)) return;
     }
@@ -107,7 +107,7 @@ export class BridgeToSse {
     }
     let session: Session;
     try {
-      session = ctx.sessions.create({ server: this.server, transport: 'streamable-http', protocolVersion: '2025-03-26', consumer });
+      session = ctx.sessions.create({ server: this.server, transport: 'streamable-http', protocolVersion: '2025-03-26', consumer }, { kind: 'bridge-to-sse', ownerOnly: true });
     } catch (err) {
       legacy.close();
       if (err instanceof SessionLimitError) sendRpcError(res, 503, -32000, 'SESSION_LIMIT', err.message, null, { 'retry-after': '5' });
@@ -311,7 +311,7 @@ export class BridgeToSse {
     }
     const auth = await ctx.authenticate(r.route, req, res);
     if (!auth.ok) return;
-    const found = findSession<BridgedSseSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'bridge-to-sse');
+    const found = await findSession<BridgedSseSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'bridge-to-sse');
     if (!found) {
       if (!req.headers[SESSION]) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required (send initialize first)');
       return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended; initialize a new one');
@@ -336,10 +336,10 @@ export class BridgeToSse {
   async delete(ctx: TransportContext, r: RoutedRequest): Promise<void> {
     const auth = await ctx.authenticate(r.route, r.req, r.res);
     if (!auth.ok) return;
-    const found = findSession<BridgedSseSession>(ctx, this.server, firstHeader(r.req.headers[SESSION]), 'bridge-to-sse');
+    const found = await findSession<BridgedSseSession>(ctx, this.server, firstHeader(r.req.headers[SESSION]), 'bridge-to-sse');
     if (!found) return sendRpcError(r.res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: it expired or was ended');
     if (!sameCaller(r.route, found.session, auth.consumer, r.res)) return;
-    ctx.sessions.end(found.session.id);
+    ctx.sessions.endEverywhere(found.session.id);
     r.res.writeHead(200, { 'content-length': '0' }).end();
   }
 }

@@ -93,7 +93,7 @@ export class BridgeToStreamable {
     const { req, res } = r;
     const sid = sessionIdFromQuery(r);
     if (!sid) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the sessionId query parameter is required');
-    const found = findSession<BridgedStreamableSession>(ctx, this.server, sid, 'bridge-to-streamable');
+    const found = await findSession<BridgedStreamableSession>(ctx, this.server, sid, 'bridge-to-streamable');
     if (!found || found.state.stream.closed) return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: open a new SSE stream');
     const caller = await checkCaller(ctx, r.route, req, res, found.session, false);
     if (!caller.ok) return;

@@ -14,22 +14,29 @@ export interface UpstreamSession {
   upstream: McpUpstream;
   endpoint: UpstreamEndpoint;
   /** Ends upstream resources (streams, the backend session); called once by the registry. */
-  close(): void;
+  close(how?: 'ended' | 'dropped'): void;
 }
 
 const upstreamOf = new WeakMap<Session, UpstreamSession>();
 
 export function attachUpstream(session: Session, state: UpstreamSession): void {
   upstreamOf.set(session, state);
-  session.onClose = () => state.close();
+  session.onClose = (how) => state.close(how);
 }
 
-/** The live session `id` of this server and kind, or undefined (the caller answers 404). */
-export function findSession<T extends UpstreamSession>(ctx: TransportContext, server: string, id: string | undefined, kind: ProxyKind): { session: Session; state: T } | undefined {
+/**
+ * The live session `id` of this server and kind, or undefined (the caller answers 404). A session
+ * another replica issued comes with claims only; `rebuild` makes its upstream half from them.
+ */
+export async function findSession<T extends UpstreamSession>(ctx: TransportContext, server: string, id: string | undefined, kind: ProxyKind, rebuild?: (session: Session) => T | undefined): Promise<{ session: Session; state: T } | undefined> {
   if (!id) return undefined;
-  const session = ctx.sessions.touch(id);
+  const session = await ctx.sessions.find(id);
   if (!session || session.server !== server) return undefined;
-  const state = upstreamOf.get(session);
+  let state = upstreamOf.get(session);
+  if (!state && rebuild && session.claims?.kind === kind) {
+    state = rebuild(session);
+    if (state) attachUpstream(session, state);
+  }
   if (!state || state.kind !== kind) return undefined;
   return { session, state: state as T };
 }

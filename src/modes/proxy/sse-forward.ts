@@ -119,7 +119,7 @@ export class SseForward {
     const { req, res } = r;
     const sid = sessionIdFromQuery(r);
     if (!sid) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the sessionId query parameter is required');
-    const found = findSession<LegacyForwardedSession>(ctx, this.server, sid, 'sse');
+    const found = await findSession<LegacyForwardedSession>(ctx, this.server, sid, 'sse');
     if (!found) return sendRpcError(res, 404, -32001, 'SESSION_NOT_FOUND', 'Session not found: open a new SSE stream');
     const caller = await checkCaller(ctx, r.route, req, res, found.session, false);
     if (!caller.ok) return;

@@ -67,12 +67,28 @@ export class StreamableForward {
   }
 
   private newSession(ctx: TransportContext, r: RoutedRequest, ep: UpstreamEndpoint, upstreamId: string, consumer: string | undefined, requested: unknown): Session {
-    const session = ctx.sessions.create({
-      server: this.server,
-      transport: 'streamable-http',
-      protocolVersion: typeof requested === 'string' && isSupportedVersion(requested) ? requested : DEFAULT_HTTP_VERSION,
-      consumer,
-    });
+    const session = ctx.sessions.create(
+      {
+        server: this.server,
+        transport: 'streamable-http',
+        protocolVersion: typeof requested === 'string' && isSupportedVersion(requested) ? requested : DEFAULT_HTTP_VERSION,
+        consumer,
+      },
+      { kind: 'streamable', upstreamId, endpoint: ep.origin },
+    );
+    attachUpstream(session, this.forwarded(ep, upstreamId, firstHeader(r.req.headers['mcp-protocol-version'])));
+    return session;
+  }
+
+  /** A session another replica issued: its backend session and endpoint come from the id's claims. */
+  private rebuild(session: Session): ForwardedSession | undefined {
+    const claims = session.claims;
+    const ep = claims?.endpoint ? this.up.endpoint(claims.endpoint) : undefined;
+    if (!ep || !claims?.upstreamId) return undefined;
+    return this.forwarded(ep, claims.upstreamId, session.protocolVersion);
+  }
+
+  private forwarded(ep: UpstreamEndpoint, upstreamId: string, version: string | undefined): ForwardedSession {
     const up = this.up;
     const state: ForwardedSession = {
       kind: 'streamable',
@@ -81,16 +97,16 @@ export class StreamableForward {
       upstreamId,
       deleted: false,
       inflight: new Set(),
-      close() {
+      close(how) {
         for (const c of state.inflight) c.abort();
-        if (!state.deleted) {
+        // A copy dropped by one replica (idle, shutdown) may still be in use on another.
+        if (!state.deleted && how !== 'dropped') {
           state.deleted = true;
-          deleteUpstream(up, ep, upstreamId, firstHeader(r.req.headers['mcp-protocol-version']));
+          deleteUpstream(up, ep, upstreamId, version);
         }
       },
     };
-    attachUpstream(session, state);
-    return session;
+    return state;
   }
 
   async post(ctx: TransportContext, r: RoutedRequest): Promise<void> {
@@ -102,7 +118,7 @@ export class StreamableForward {
     const sid = firstHeader(req.headers[SESSION]);
     let found: { session: Session; state: ForwardedSession } | undefined;
     if (sid) {
-      found = findSession<ForwardedSession>(ctx, this.server, sid, 'streamable');
+      found = await findSession<ForwardedSession>(ctx, this.server, sid, 'streamable', (s) => this.rebuild(s));
       if (!found) return sessionGone(res);
       if (!sameCaller(r.route, found.session, consumer, res)) return;
     }
@@ -148,7 +164,7 @@ export class StreamableForward {
       if (upstream.statusCode === 404 && found) {
         await upstream.body.dump();
         found.state.deleted = true;
-        ctx.sessions.end(found.session.id);
+        ctx.sessions.endEverywhere(found.session.id);
         return sessionGone(res);
       }
       let session = found?.session;
@@ -177,7 +193,7 @@ export class StreamableForward {
   /** The service's pool was replaced (its endpoints changed): the session cannot continue, the client starts a new one. */
   private endGone(ctx: TransportContext, session: Session, state: ForwardedSession, res: ServerResponse): void {
     state.deleted = true;
-    ctx.sessions.end(session.id);
+    ctx.sessions.endEverywhere(session.id);
     sessionGone(res);
   }
 
@@ -185,7 +201,7 @@ export class StreamableForward {
     const { req, res } = r;
     const auth = await ctx.authenticate(r.route, req, res);
     if (!auth.ok) return;
-    const found = findSession<ForwardedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'streamable');
+    const found = await findSession<ForwardedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'streamable', (s) => this.rebuild(s));
     if (!found) {
       if (!req.headers[SESSION]) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required (send initialize first)');
       return sessionGone(res);
@@ -208,7 +224,7 @@ export class StreamableForward {
       if (upstream.statusCode === 404) {
         await upstream.body.dump();
         state.deleted = true;
-        ctx.sessions.end(session.id);
+        ctx.sessions.endEverywhere(session.id);
         return sessionGone(res);
       }
       const headers = responseHeadersForClient(upstream.headers);
@@ -225,7 +241,7 @@ export class StreamableForward {
     const { req, res } = r;
     const auth = await ctx.authenticate(r.route, req, res);
     if (!auth.ok) return;
-    const found = findSession<ForwardedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'streamable');
+    const found = await findSession<ForwardedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'streamable', (s) => this.rebuild(s));
     if (!found) {
       if (!req.headers[SESSION]) return sendRpcError(res, 400, JSONRPC_INVALID_REQUEST, 'SESSION_REQUIRED', 'Bad Request: the Mcp-Session-Id header is required');
       return sessionGone(res);
@@ -238,12 +254,12 @@ export class StreamableForward {
     } catch (err) {
       // The backend cannot be told; the gateway's session ends anyway.
       state.deleted = true;
-      ctx.sessions.end(session.id);
+      ctx.sessions.endEverywhere(session.id);
       return sendUpstreamError(res, err as UpstreamError);
     }
     if (upstream.statusCode !== 405) {
       state.deleted = true;
-      ctx.sessions.end(session.id);
+      ctx.sessions.endEverywhere(session.id);
     }
     const headers = responseHeadersForClient(upstream.headers);
     await relayBody(upstream, res, headers, [], this.up, 0);

@@ -107,6 +107,11 @@ export class McpUpstream {
     return ep;
   }
 
+  /** The endpoint with this origin while it is still part of the service (a session resumed on another replica). */
+  endpoint(origin: string): UpstreamEndpoint | undefined {
+    return this.service.endpoints?.byOrigin(origin);
+  }
+
   /** Sends one request; resolves on response headers. Errors are UpstreamError. */
   async send(ep: UpstreamEndpoint, r: UpstreamRequest): Promise<Dispatcher.ResponseData> {
     const dispatcher = r.longLived ? streamAgent(this.service) : ep.dispatcher;
