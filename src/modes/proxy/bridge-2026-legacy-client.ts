@@ -14,7 +14,7 @@ import { META_CLIENT_CAPS, META_CLIENT_INFO, META_LOG_LEVEL, META_SERVER_INFO, M
 import { Reply } from './bridge-2026-reply.js';
 import { type EraProbe, readMessages, sendModern } from './bridge-2026-upstream.js';
 import { admitToolCalls, sendRefusal } from './policy.js';
-import { attachUpstream, findSession, type UpstreamSession } from './proxy-session.js';
+import { attachUpstream, findSession, heldSession, type UpstreamSession } from './proxy-session.js';
 import { sendUpstreamError } from './streamable-forward.js';
 
 type Msg = Record<string, unknown>;
@@ -70,7 +70,7 @@ export class LegacyClientBridge {
 
   /** True when `sid` is a live session of this bridge (its requests come here, not to the forwarder). */
   owns(ctx: TransportContext, sid: string): boolean {
-    return !!findSession<PlayedSession>(ctx, this.server, sid, 'bridge-2026-legacy-client');
+    return !!heldSession<PlayedSession>(ctx, this.server, sid, 'bridge-2026-legacy-client');
   }
 
   async post(ctx: TransportContext, r: RoutedRequest): Promise<void> {
@@ -78,7 +78,7 @@ export class LegacyClientBridge {
     const auth = await ctx.authenticate(r.route, req, res);
     if (!auth.ok) return;
     const sid = firstHeader(req.headers[SESSION]);
-    const found = sid ? findSession<PlayedSession>(ctx, this.server, sid, 'bridge-2026-legacy-client') : undefined;
+    const found = sid ? await findSession<PlayedSession>(ctx, this.server, sid, 'bridge-2026-legacy-client') : undefined;
     if (sid && !found) return sessionGone(r);
     if (found && !sameCaller(r.route, found.session, auth.consumer, res)) return;
     const text = await readBodyOrRefuse(req, res, ctx.maxBodyBytes);
@@ -147,7 +147,7 @@ export class LegacyClientBridge {
     let session: Session;
     try {
       ep = this.up.pick();
-      session = ctx.sessions.create({ server: this.server, transport: 'streamable-http', protocolVersion: version, consumer, clientInfo: params.clientInfo, clientCapabilities: params.capabilities as Msg });
+      session = ctx.sessions.create({ server: this.server, transport: 'streamable-http', protocolVersion: version, consumer, clientInfo: params.clientInfo, clientCapabilities: params.capabilities as Msg }, { kind: 'bridge-2026-legacy-client', ownerOnly: true });
     } catch (err) {
       if (err instanceof SessionLimitError) return sendRpcError(r.res, 503, -32000, 'SESSION_LIMIT', err.message, id, { 'retry-after': '5' });
       return sendUpstreamError(r.res, err as UpstreamError, id);
@@ -275,7 +275,7 @@ export class LegacyClientBridge {
     const { req, res } = r;
     const auth = await ctx.authenticate(r.route, req, res);
     if (!auth.ok) return;
-    const found = findSession<PlayedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'bridge-2026-legacy-client');
+    const found = await findSession<PlayedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'bridge-2026-legacy-client');
     if (!found) return sessionGone(r);
     if (!sameCaller(r.route, found.session, auth.consumer, res)) return;
     const { session, state } = found;
@@ -350,10 +350,10 @@ export class LegacyClientBridge {
     const { req, res } = r;
     const auth = await ctx.authenticate(r.route, req, res);
     if (!auth.ok) return;
-    const found = findSession<PlayedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'bridge-2026-legacy-client');
+    const found = await findSession<PlayedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'bridge-2026-legacy-client');
     if (!found) return sessionGone(r);
     if (!sameCaller(r.route, found.session, auth.consumer, res)) return;
-    ctx.sessions.end(found.session.id);
+    ctx.sessions.endEverywhere(found.session.id);
     res.writeHead(200).end();
   }
 }

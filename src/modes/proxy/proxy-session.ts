@@ -24,6 +24,13 @@ export function attachUpstream(session: Session, state: UpstreamSession): void {
   session.onClose = (how) => state.close(how);
 }
 
+/** The session `id` of this server and kind when this replica holds it (no rebuilding; synchronous). */
+export function heldSession<T extends UpstreamSession>(ctx: TransportContext, server: string, id: string | undefined, kind: ProxyKind): { session: Session; state: T } | undefined {
+  const session = id ? ctx.sessions.touch(id) : undefined;
+  const state = session && session.server === server ? upstreamOf.get(session) : undefined;
+  return state && state.kind === kind ? { session: session!, state: state as T } : undefined;
+}
+
 /**
  * The live session `id` of this server and kind, or undefined (the caller answers 404). A session
  * another replica issued comes with claims only; `rebuild` makes its upstream half from them.
