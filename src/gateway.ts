@@ -154,7 +154,7 @@ export class Gateway {
     await this.rebuild();
     this.unwatch = this.store.watch(() => this.scheduleRebuild());
 
-    this.sessions = new SessionRegistry(s.sessionTtlMs, s.maxSessions);
+    this.sessions = new SessionRegistry(s.sessionTtlMs, s.maxSessions, s.maxSessionsPerConsumer);
     if (s.redisUrl) {
       this.redis = new Redis(s.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
       this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'redis error'));
@@ -269,6 +269,8 @@ export class Gateway {
         version: GATEWAY_VERSION,
         external: this.external,
         maxResponseBytes: this.settings.maxResponseBytes,
+        maxMessageBytes: this.settings.maxMessageBytes,
+        maxUpstreamConcurrency: this.settings.maxUpstreamConcurrency,
         defaultTimeoutMs: 30_000,
         consumerHeader: this.settings.consumerHeader,
         discovery: this.discovery,

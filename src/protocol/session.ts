@@ -67,12 +67,15 @@ export class SessionLimitError extends Error {
  */
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
+  /** Live sessions per consumer, for the per-consumer cap. */
+  private readonly perConsumer = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private directory?: SessionDirectory;
 
   constructor(
     private readonly ttlMs: number,
     private readonly max: number,
+    private readonly maxPerConsumer = Number.POSITIVE_INFINITY,
   ) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(ttlMs / 4, 1000), 60_000));
     this.sweeper.unref();
@@ -97,6 +100,11 @@ export class SessionRegistry {
 
   create(init: Omit<Session, 'id' | 'createdAt' | 'lastSeen' | 'initialized'>, extras: SessionExtras = {}): Session {
     if (this.sessions.size >= this.max) throw new SessionLimitError(`the gateway holds its maximum of ${this.max} sessions`);
+    if (init.consumer !== undefined) {
+      const held = this.perConsumer.get(init.consumer) ?? 0;
+      if (held >= this.maxPerConsumer) throw new SessionLimitError(`consumer "${init.consumer}" holds its maximum of ${this.maxPerConsumer} sessions; end one (DELETE) or let one expire`);
+      this.perConsumer.set(init.consumer, held + 1);
+    }
     const now = Date.now();
     const id = this.directory
       ? this.directory.issue({ server: init.server, transport: init.transport, protocolVersion: init.protocolVersion, consumer: init.consumer, owner: this.directory.instanceId, issuedAt: now, ownerOnly: init.transport === 'sse' || undefined, ...extras })
@@ -144,6 +152,11 @@ export class SessionRegistry {
     const s = this.sessions.get(id);
     if (!s) return false;
     this.sessions.delete(id);
+    if (s.consumer !== undefined) {
+      const held = (this.perConsumer.get(s.consumer) ?? 1) - 1;
+      if (held > 0) this.perConsumer.set(s.consumer, held);
+      else this.perConsumer.delete(s.consumer);
+    }
     try {
       s.onClose?.(how);
     } catch {

@@ -61,6 +61,10 @@ export interface SnapshotDeps {
   version: string;
   external: ExternalAgents;
   maxResponseBytes: number;
+  /** Largest single message read from a direct-proxy backend (default 16 MiB). */
+  maxMessageBytes?: number;
+  /** Most HTTP-to-MCP calls in flight to one service (default 512). */
+  maxUpstreamConcurrency?: number;
   defaultTimeoutMs: number;
   consumerHeader: string;
   /** Endpoints found so far for DNS- and Nacos-sourced services (discovery swaps later changes in place). */
@@ -139,6 +143,7 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
           retryToolCalls: spec.retryToolCalls,
           timeoutMs: service?.spec.timeoutMs ?? deps.defaultTimeoutMs,
           maxResponseBytes: deps.maxResponseBytes,
+          maxUpstreamConcurrency: deps.maxUpstreamConcurrency,
           external: deps.external,
           consumerHeader: deps.consumerHeader,
         };
@@ -151,7 +156,7 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
       } else if (spec.type === 'direct-proxy') {
         const service = spec.service ? services.get(spec.service) : undefined;
         if (!service) throw new Error(`service "${spec.service}" does not exist`);
-        route.proxy = createDirectProxy(spec, service, previous?.servers.get(spec.name)?.proxy);
+        route.proxy = createDirectProxy(spec, service, previous?.servers.get(spec.name)?.proxy, deps.maxMessageBytes);
       } else if (spec.type === 'toolset') {
         if (!deps.current) throw new Error('tool sets need the live snapshot');
         route.provider = new ToolsetProvider(spec, deps.current, deps.version);

@@ -47,9 +47,10 @@ class DirectProxy implements RouteHandler {
     spec: McpServerSpec,
     service: ServiceRuntime,
     private readonly backend: 'sse' | 'streamable-http',
+    maxMessageBytes: number,
   ) {
     this.path = normalisePath(spec.path, backend);
-    const up = new McpUpstream(service, this.path, service.spec.timeoutMs ?? DEFAULT_TIMEOUT_MS, MAX_MESSAGE_BYTES);
+    const up = new McpUpstream(service, this.path, service.spec.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxMessageBytes);
     if (backend === 'streamable-http') {
       this.streamable = new StreamableForward(up, spec.name);
       this.toStreamable = new BridgeToStreamable(up, spec.name);
@@ -102,7 +103,7 @@ class DirectProxy implements RouteHandler {
  * their upstream half attached, so a rebuilt handler (`previous`) needs nothing carried over:
  * sessions keep the backend endpoint they started on.
  */
-export function createDirectProxy(spec: McpServerSpec, service: ServiceRuntime, _previous: RouteHandler | undefined): RouteHandler {
+export function createDirectProxy(spec: McpServerSpec, service: ServiceRuntime, _previous: RouteHandler | undefined, maxMessageBytes = MAX_MESSAGE_BYTES): RouteHandler {
   if (service.spec.protocol === 'stdio') return createStdioProxy(spec, service);
   if (service.spec.protocol !== 'mcp' && service.spec.protocol !== 'http' && service.spec.protocol !== 'https') {
     throw new Error(`service "${service.spec.name}" has protocol ${service.spec.protocol}; a direct-proxy server needs an MCP service reached over HTTP`);
@@ -110,5 +111,5 @@ export function createDirectProxy(spec: McpServerSpec, service: ServiceRuntime, 
   if (!service.endpoints || service.endpoints.size === 0) throw new Error(`service "${service.spec.name}" has no endpoints`);
   const transport = spec.transport ?? 'streamable-http';
   if (transport !== 'sse' && transport !== 'streamable-http') throw new Error(`transport must be sse or streamable-http, got "${String(transport)}"`);
-  return new DirectProxy(spec, service, transport);
+  return new DirectProxy(spec, service, transport, maxMessageBytes);
 }

@@ -24,6 +24,8 @@ export interface RestServerRuntime {
   retryToolCalls?: boolean;
   timeoutMs: number;
   maxResponseBytes: number;
+  /** Most calls in flight to the service (path URLs); more are refused with UPSTREAM_BUSY. */
+  maxUpstreamConcurrency?: number;
   external: ExternalAgents;
   /** Header that tells the backend which consumer called (never the consumer's credential). */
   consumerHeader: string;
@@ -304,13 +306,24 @@ async function execute(runtime: RestServerRuntime, tool: CompiledRestTool, ctx: 
     }
   }
   const passthrough = passthroughCredential(tool, ctx);
-  let { res, responseBody, token } = await send(runtime, tool, ctx, dispatcher, url, headers, body, passthrough);
-  if (res.statusCode === 401 && token) {
-    // The backend refused a fetched token (revoked or expired early): fetch a new one and retry once.
-    runtime.tokenSources?.get(tool.upstream!.scheme.id)?.invalidate(token);
-    ({ res, responseBody, token } = await send(runtime, tool, ctx, dispatcher, url, headers, body, passthrough));
+  // Calls to the server's service count against its concurrency cap; refused at once rather than queued.
+  const gate = /^https?:\/\//i.test(urlText) ? undefined : runtime.service;
+  if (gate) {
+    const cap = runtime.maxUpstreamConcurrency ?? Number.POSITIVE_INFINITY;
+    if (gate.callsInFlight >= cap) throw new CallFailure(`tool "${tool.name}": UPSTREAM_BUSY: service "${gate.service}" already has ${cap} calls in flight (MCPGW_MAX_UPSTREAM_CONCURRENCY); try again shortly`);
+    gate.callsInFlight++;
   }
-  return toResult(tool, res, responseBody, renderCtx);
+  try {
+    let { res, responseBody, token } = await send(runtime, tool, ctx, dispatcher, url, headers, body, passthrough);
+    if (res.statusCode === 401 && token) {
+      // The backend refused a fetched token (revoked or expired early): fetch a new one and retry once.
+      runtime.tokenSources?.get(tool.upstream!.scheme.id)?.invalidate(token);
+      ({ res, responseBody, token } = await send(runtime, tool, ctx, dispatcher, url, headers, body, passthrough));
+    }
+    return toResult(tool, res, responseBody, renderCtx);
+  } finally {
+    if (gate) gate.callsInFlight--;
+  }
 }
 
 async function send(

@@ -224,6 +224,8 @@ export class ServiceEndpoints {
   private readonly maxRetries: number;
   private readonly connect: Record<string, unknown> | undefined;
   private checkTimer?: NodeJS.Timeout;
+  /** HTTP-to-MCP calls in flight to this service, against MCPGW_MAX_UPSTREAM_CONCURRENCY. */
+  callsInFlight = 0;
 
   constructor(
     readonly service: string,

@@ -18,7 +18,11 @@ export async function* readSseItems(body: AsyncIterable<Buffer | string>, maxEve
   let failure: Error | undefined;
   const parser = createParser({
     maxBufferSize: maxEventBytes,
-    onEvent: (event) => void pending.push({ kind: 'event', event }),
+    // The parser bounds only what it buffers; an event that arrived whole in one chunk is checked here.
+    onEvent: (event) => {
+      if (event.data.length > maxEventBytes) failure ??= new SseStreamError(`an upstream SSE event exceeds ${maxEventBytes} bytes`);
+      else pending.push({ kind: 'event', event });
+    },
     onRetry: (retry) => void pending.push({ kind: 'retry', retry }),
     onComment: (text) => void pending.push({ kind: 'comment', text }),
     onError: (err) => {
