@@ -6,13 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { registerProxy } from '../proxy/support.js';
 import { startConformanceFixture, type ConformanceFixture } from '../proxy/conformance-fixture.js';
+import { startStatelessUpstream, type StatelessUpstream } from './stateless-upstream.js';
 
 /**
- * The conformance suite's 2026-07-28 server scenarios (v0.2.0-alpha.12, Node 22 via npx) through a
- * direct proxy whose backend is the initialize-based SDK fixture: every request is bridged by the
- * gateway (stateless client, legacy backend). The fixture implements the tools of the shared
- * scenarios; the 2026-only diagnostic tools (test_missing_capability, test_trigger_*_change,
- * test_input_required_result_*) need a stateless backend and are not part of this run.
+ * The conformance suite's 2026-07-28 server scenarios (v0.2.0-alpha.12, Node 22 via npx) through
+ * direct proxies: (1) to the initialize-based SDK fixture, every request bridged by the gateway
+ * (stateless client, legacy backend; the fixture has the tools of the shared scenarios, not the
+ * 2026-only diagnostic tools test_missing_capability and test_trigger_*_change); (2) to the
+ * stateless test upstream (which implements the input_required scenarios), passed through, compared
+ * with the same upstream reached directly.
  */
 const SUITE = ['-y', '-p', 'node@22', '-p', '@modelcontextprotocol/conformance@0.2.0-alpha.12', '-c'];
 const ACTIVE_2026_SCENARIOS = 20;
@@ -57,6 +59,7 @@ let work: string;
 let fixture: ConformanceFixture;
 let gw: TestGateway;
 let url: string;
+let stateless: StatelessUpstream;
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpgw-conformance26-'));
@@ -69,11 +72,14 @@ beforeAll(async () => {
   gw = await startGateway();
   await registerProxy(gw, 'fx26', `127.0.0.1:${fixture.port}`, 'streamable-http', '/mcp');
   url = `${gw.dataUrl}/mcp-servers/fx26`;
+  stateless = await startStatelessUpstream();
+  await registerProxy(gw, 'st26', stateless.address, 'streamable-http', '/mcp');
 }, 200_000);
 
 afterAll(async () => {
   await gw?.stop();
   await fixture?.close();
+  await stateless?.close();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -94,5 +100,17 @@ describe('MCP conformance 2026-07-28 through the direct proxy (stateless client,
       expect(failed, scenario).toEqual([]);
       if (scenario === 'server-stateless') expect(checks(r.out).get('sep-2575-server-unsupported-version-error')).toBe('SUCCESS');
     }
+  });
+});
+
+describe('MCP conformance 2026-07-28 through the direct proxy (stateless client, stateless backend)', () => {
+  it('passes every input_required scenario, and every scenario the upstream passes directly', { timeout: 600_000 }, async (ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
+    const direct = summary((await npx(`conformance server --url ${stateless.url} --requirements 2026-07-28`, work, 280_000)).out);
+    const through = summary((await npx(`conformance server --url ${gw.dataUrl}/mcp-servers/st26 --requirements 2026-07-28`, work, 280_000)).out);
+    const mrtr = [...through.keys()].filter((n) => n.startsWith('input-required-result-'));
+    expect(mrtr.length).toBe(14);
+    expect(mrtr.filter((n) => !through.get(n))).toEqual([]);
+    expect([...direct].filter(([n, ok]) => ok && !through.get(n)).map(([n]) => n)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
  * initialize, no sessions, no GET stream; header/body validation with the coded 4xx answers;
  * server/discover; tools `echo`, `ask-name` (elicitation through an input_required result),
  * `slow` (progress, then an answer; a closed stream is recorded as cancelled), `touch` (changes a
- * resource and notifies its subscribers); resources and subscriptions/listen.
+ * resource and notifies its subscribers); resources and subscriptions/listen; and the tools and the
+ * prompt of the conformance suite's input_required scenarios (requestState HMAC-sealed).
  */
 export const MODERN = '2026-07-28';
 const META_VERSION = 'io.modelcontextprotocol/protocolVersion';
@@ -41,6 +42,17 @@ const TOOLS = [
   { name: 'slow', description: 'Answers after `ms` milliseconds with progress', inputSchema: { type: 'object', properties: { ms: { type: 'number' }, tag: { type: 'string' } } } },
   { name: 'touch', description: 'Changes a resource and notifies its subscribers', inputSchema: { type: 'object', properties: { uri: { type: 'string' } }, required: ['uri'] } },
 ];
+/** Tools of the conformance suite's input_required scenarios (listed after the test's own four). */
+const CONFORMANCE_TOOLS = [
+  'test_input_required_result_elicitation',
+  'test_input_required_result_sampling',
+  'test_input_required_result_list_roots',
+  'test_input_required_result_request_state',
+  'test_input_required_result_tampered_state',
+  'test_input_required_result_multiple_inputs',
+  'test_input_required_result_multi_round',
+  'test_input_required_result_capabilities',
+].map((name) => ({ name, description: `conformance: ${name}`, inputSchema: { type: 'object', properties: {} } }));
 
 /** Decodes the `=?base64?…?=` header form. */
 function headerValue(v: string | string[] | undefined): string | undefined {
@@ -61,6 +73,84 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 function rpcError(res: http.ServerResponse, status: number, id: unknown, code: number, message: string, data?: unknown): void {
   sendJson(res, status, { jsonrpc: '2.0', id: id ?? null, error: data === undefined ? { code, message } : { code, message, data } });
+}
+
+type InputRequest = { method: string; params: Record<string, unknown> };
+const elicit = (message: string, field: string, type = 'string'): InputRequest => ({
+  method: 'elicitation/create',
+  params: { message, requestedSchema: { type: 'object', properties: { [field]: { type } }, required: [field] } },
+});
+const SAMPLE: InputRequest = { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: 'What is the capital of France?' } }], maxTokens: 100 } };
+const GREETING: InputRequest = { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: 'Generate a greeting' } }], maxTokens: 50 } };
+const ROOTS: InputRequest = { method: 'roots/list', params: {} };
+
+/**
+ * The multi-round tools (and the prompt) the conformance suite's input_required scenarios call:
+ * the input requests of each round; the answers of the last round complete the call.
+ */
+const ROUNDS: Record<string, { rounds: Array<Record<string, InputRequest>>; state: boolean; done: (answers: Record<string, any>) => string }> = {
+  test_input_required_result_elicitation: { rounds: [{ user_name: elicit('What is your name?', 'name') }], state: false, done: (a) => `Hello, ${String(a.user_name?.content?.name)}!` },
+  test_input_required_result_sampling: { rounds: [{ capital_question: SAMPLE }], state: false, done: (a) => `The model said: ${String(a.capital_question?.content?.text)}` },
+  test_input_required_result_list_roots: { rounds: [{ client_roots: ROOTS }], state: false, done: (a) => `Roots: ${(Array.isArray(a.client_roots?.roots) ? a.client_roots.roots : []).map((r: { uri?: string }) => r.uri).join(', ')}` },
+  test_input_required_result_request_state: { rounds: [{ confirm: elicit('Please confirm', 'ok', 'boolean') }], state: true, done: () => 'state-ok: the requestState was verified' },
+  test_input_required_result_tampered_state: { rounds: [{ confirm: elicit('Please confirm', 'ok', 'boolean') }], state: true, done: () => 'state-ok' },
+  test_input_required_result_multiple_inputs: { rounds: [{ user_name: elicit('What is your name?', 'name'), greeting: GREETING, client_roots: ROOTS }], state: true, done: (a) => `Hello, ${String(a.user_name?.content?.name)}; all inputs received` },
+  test_input_required_result_multi_round: {
+    rounds: [{ step1: elicit('Step 1: What is your name?', 'name') }, { step2: elicit('Step 2: What is your favorite color?', 'color') }],
+    state: true,
+    done: (a) => `Done: ${String(a.step2?.content?.color)}`,
+  },
+  test_input_required_result_prompt: { rounds: [{ user_context: elicit('What context should the prompt use?', 'context') }], state: false, done: (a) => `Use this context: ${String(a.user_context?.content?.context)}` },
+};
+const STATE_KEY = randomBytes(32);
+
+function sealState(tool: string, round: number): string {
+  const body = Buffer.from(JSON.stringify({ tool, round, n: randomBytes(6).toString('base64url') })).toString('base64url');
+  return `${body}.${createHmac('sha256', STATE_KEY).update(body).digest('base64url')}`;
+}
+
+function openState(tool: string, state: string): number | undefined {
+  const [body, mac] = state.split('.');
+  if (!body || !mac || createHmac('sha256', STATE_KEY).update(body).digest('base64url') !== mac) return undefined;
+  const v = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { tool: string; round: number };
+  return v.tool === tool ? v.round : undefined;
+}
+
+const CAPABILITY_OF: Record<string, string> = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
+
+/**
+ * One step of a multi-round call: an input_required result, the final text, or an error. Answers
+ * must be objects; a tampered requestState is refused; missing answers re-ask the same round.
+ */
+function mrtrStep(name: string, params: Record<string, any>, caps: Record<string, unknown>): { result: Record<string, unknown> } | { text: string } | { error: { code: number; message: string } } {
+  const spec = ROUNDS[name];
+  if (name === 'test_input_required_result_capabilities') {
+    const all: Record<string, InputRequest> = { user_name: elicit('What is your name?', 'name'), greeting: GREETING, client_roots: ROOTS };
+    const allowed = Object.fromEntries(Object.entries(all).filter(([, r]) => caps[CAPABILITY_OF[r.method]]));
+    const answers = params.inputResponses;
+    if (answers && typeof answers === 'object' && Object.keys(allowed).every((k) => answers[k])) return { text: 'capabilities respected' };
+    if (Object.keys(allowed).length === 0) return { error: { code: -32021, message: 'Missing required client capability' } };
+    return { result: { resultType: 'input_required', inputRequests: allowed } };
+  }
+  let round = 0;
+  if (params.requestState !== undefined) {
+    const opened = typeof params.requestState === 'string' ? openState(name, params.requestState) : undefined;
+    if (opened === undefined) return { error: { code: -32602, message: 'Invalid params: requestState failed its integrity check' } };
+    round = opened;
+  }
+  const answers = params.inputResponses;
+  if (answers !== undefined && (!answers || typeof answers !== 'object' || Array.isArray(answers))) return { error: { code: -32602, message: 'Invalid params: inputResponses must be an object' } };
+  const wanted = spec.rounds[round];
+  const given = (answers ?? {}) as Record<string, unknown>;
+  const complete = Object.keys(wanted).every((k) => given[k] && typeof given[k] === 'object' && !Array.isArray(given[k]));
+  if (answers !== undefined && Object.keys(wanted).some((k) => k in given && (typeof given[k] !== 'object' || given[k] === null))) {
+    return { error: { code: -32602, message: 'Invalid params: each input response must be an object' } };
+  }
+  if (complete && round === spec.rounds.length - 1) return { text: spec.done(given as Record<string, any>) };
+  const next = complete ? round + 1 : round;
+  const result: Record<string, unknown> = { resultType: 'input_required', inputRequests: spec.rounds[next] };
+  if (spec.state || next > 0) result.requestState = sealState(name, next);
+  return { result };
 }
 
 export async function startStatelessUpstream(): Promise<StatelessUpstream> {
@@ -107,10 +197,19 @@ export async function startStatelessUpstream(): Promise<StatelessUpstream> {
         return sendJson(res, 200, {
           jsonrpc: '2.0',
           id,
-          result: complete({ supportedVersions: [MODERN], capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true } }, instructions: 'A stateless test server.', ttlMs: 60_000, cacheScope: 'public' }),
+          result: complete({ supportedVersions: [MODERN], capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: {} }, instructions: 'A stateless test server.', ttlMs: 60_000, cacheScope: 'public' }),
         });
       case 'tools/list':
-        return sendJson(res, 200, { jsonrpc: '2.0', id, result: complete({ tools: TOOLS, ttlMs: 0, cacheScope: 'public' }) });
+        return sendJson(res, 200, { jsonrpc: '2.0', id, result: complete({ tools: [...TOOLS, ...CONFORMANCE_TOOLS], ttlMs: 0, cacheScope: 'public' }) });
+      case 'prompts/list':
+        return sendJson(res, 200, { jsonrpc: '2.0', id, result: complete({ prompts: [{ name: 'test_input_required_result_prompt', description: 'Asks for context first' }], ttlMs: 0, cacheScope: 'public' }) });
+      case 'prompts/get': {
+        if (params.name !== 'test_input_required_result_prompt') return rpcError(res, 200, id, -32602, `Unknown prompt: ${String(params.name)}`);
+        const step = mrtrStep(params.name, params, caps);
+        if ('error' in step) return rpcError(res, step.error.code === -32021 ? 400 : 200, id, step.error.code, step.error.message);
+        if ('result' in step) return sendJson(res, 200, { jsonrpc: '2.0', id, result: step.result });
+        return sendJson(res, 200, { jsonrpc: '2.0', id, result: complete({ messages: [{ role: 'user', content: { type: 'text', text: step.text } }] }) });
+      }
       case 'resources/list':
         return sendJson(res, 200, { jsonrpc: '2.0', id, result: complete({ resources: [...versions.keys()].map((uri) => ({ uri, name: uri.slice(7) })), ttlMs: 0, cacheScope: 'public' }) });
       case 'resources/read': {
@@ -193,8 +292,13 @@ export async function startStatelessUpstream(): Promise<StatelessUpstream> {
         });
         return;
       }
-      default:
-        return rpcError(res, 200, id, -32602, `Unknown tool: ${String(params.name)}`);
+      default: {
+        if (!ROUNDS[params.name] && params.name !== 'test_input_required_result_capabilities') return rpcError(res, 200, id, -32602, `Unknown tool: ${String(params.name)}`);
+        const step = mrtrStep(params.name, params, caps);
+        if ('error' in step) return rpcError(res, step.error.code === -32021 ? 400 : 200, id, step.error.code, step.error.message);
+        if ('result' in step) return sendJson(res, 200, { jsonrpc: '2.0', id, result: step.result });
+        return ok(step.text);
+      }
     }
   };
 
