@@ -9,6 +9,7 @@ const SCENARIOS: Record<string, string> = {
   balancing: './balancing.js',
   proxy: './proxy.js',
   sessions: './sessions.js',
+  observability: './observability.js',
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

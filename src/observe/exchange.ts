@@ -37,10 +37,16 @@ export class ProxyExchange implements UpstreamObserver {
   constructor(
     private readonly observers: Observers,
     private readonly server: string,
-    private readonly transport: string,
+    private transport: string,
     private readonly req: IncomingMessage,
   ) {
     this.trace = observers.tracing?.startRequest(req.headers, server, transport);
+  }
+
+  /** Corrects the client transport when only the handler knows it (a backend's own SSE path). */
+  clientTransport(transport: string): void {
+    this.transport = transport;
+    this.trace?.span.setAttribute('mcpgw.transport', transport);
   }
 
   /** Notes the JSON-RPC messages of a client body (methods, tool names, id) and who sent them. */

@@ -6,6 +6,7 @@ import { sseMessage, sseOpen } from './sse.js';
 import type { RoutedRequest, TransportContext } from './context.js';
 import type { ServerRoute } from '../snapshot/snapshot.js';
 import { baseUrlOf, METADATA_PREFIX, protectedResourceMetadata } from '../auth/oauth.js';
+import { observeExchange } from './observed-route.js';
 
 const PREFIX = '/mcp-servers/';
 const METADATA_PATH = `${METADATA_PREFIX}/mcp-servers/`;
@@ -125,7 +126,7 @@ export class DataPlane {
     const routed: RoutedRequest = { req, res, route, rest, query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)), snapshot };
     if (req.method === 'GET') this.ctx.metrics?.trackStream(res, name, rest === '' || rest === '/' ? 'streamable-http' : 'sse');
     if (this.ctx.relay && (await this.ctx.relay.relay(this.ctx, routed))) return;
-    if (route.proxy) return route.proxy.handle(this.ctx, routed);
+    if (route.proxy) return observeExchange(this.ctx, routed, route.proxy);
     if (route.provider) {
       if (rest === '' || rest === '/') {
         if (req.method === 'POST') return streamablePost(this.ctx, routed);

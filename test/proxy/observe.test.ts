@@ -4,6 +4,7 @@ import { startGateway, type TestGateway } from '../support/gateway.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { startRawBackend, type RawBackend } from './raw-backend.js';
 import { freePort } from './support.js';
+import { ECHO, registerStdio } from '../stdio/support.js';
 
 const KEY = 'observe-alice-key-5521';
 
@@ -37,6 +38,7 @@ describe('direct proxy: metrics and access log', () => {
       const put = await gw.admin('PUT', `/api/v1/mcp-servers/${name}`, { type: 'direct-proxy', description: name, service, transport: 'streamable-http', path: '/mcp', consumerAuth: { enabled: true } });
       expect(put.status, JSON.stringify(put.body)).toBe(201);
     }
+    await registerStdio(gw, 'obs-stdio', { command: process.execPath, args: [ECHO] });
     await gw.settled();
   }, 30_000);
   afterAll(async () => {
@@ -102,5 +104,15 @@ describe('direct proxy: metrics and access log', () => {
     await reader.cancel().catch(() => undefined);
     for (let i = 0; i < 50 && (await scrape()).includes('mcpgw_sse_streams{server="obs"'); i++) await new Promise((r) => setTimeout(r, 20));
     expect(await scrape()).not.toContain('mcpgw_sse_streams{server="obs"');
+  });
+
+  it('counts stdio servers the same way', async () => {
+    const url = `${gw.dataUrl}/mcp-servers/obs-stdio`;
+    const init = await rpc(url, initialize(1), {});
+    expect(init.status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await rpc(url, { jsonrpc: '2.0', id: 5 + i, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } } }, { 'mcp-session-id': init.sid! })).text).toContain('hi');
+    const text = await scrape();
+    expect(text).toContain('mcpgw_requests_total{server="obs-stdio",method="tools/call",transport="streamable-http",outcome="ok"} 2');
+    expect(text).toContain('mcpgw_tool_calls_total{server="obs-stdio",tool="echo",consumer="none",outcome="ok"} 2');
   });
 });

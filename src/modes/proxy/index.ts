@@ -4,7 +4,6 @@ import type { ServiceRuntime } from '../../snapshot/snapshot.js';
 import type { RouteHandler, RoutedRequest, TransportContext } from '../../transport/context.js';
 import { sendRpcError } from '../../transport/http-io.js';
 import { McpUpstream } from '../../transport/upstream/streamable-client.js';
-import { ProxyExchange } from '../../observe/exchange.js';
 import { BridgeToSse } from './bridge-to-sse.js';
 import { BridgeToStreamable } from './bridge-to-streamable.js';
 import { Proxy2026 } from './bridge-2026.js';
@@ -62,17 +61,6 @@ class DirectProxy implements RouteHandler {
   }
 
   async handle(ctx: TransportContext, r: RoutedRequest): Promise<void> {
-    if (!ctx.metrics && !ctx.accessLog && !ctx.tracing) return this.route(ctx, r);
-    const sse = r.rest === '/sse' || r.rest === '/message' || r.rest === '/messages' || (!this.streamable && r.rest === this.path);
-    const exchange = (r.exchange = new ProxyExchange(ctx, r.route.name, sse ? 'sse' : 'streamable-http', r.req));
-    try {
-      await this.route(ctx, r);
-    } finally {
-      exchange.finish(r.res);
-    }
-  }
-
-  private async route(ctx: TransportContext, r: RoutedRequest): Promise<void> {
     const { rest } = r;
     const method = r.req.method;
     if (this.streamable) {
@@ -85,6 +73,7 @@ class DirectProxy implements RouteHandler {
       if (rest === '/sse') return method === 'GET' ? this.toStreamable!.open(ctx, r) : methodNotAllowed(r, 'GET');
       if (rest === '/message' || rest === '/messages') return method === 'POST' ? this.toStreamable!.message(ctx, r) : methodNotAllowed(r, 'POST');
     } else {
+      if (rest === this.path) r.exchange?.clientTransport('sse');
       if (rest === this.path || rest === '/sse') return method === 'GET' ? this.sse!.open(ctx, r) : methodNotAllowed(r, 'GET');
       if (rest === '' || rest === '/') {
         if (method === 'POST') return this.toSse!.post(ctx, r);
