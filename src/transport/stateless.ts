@@ -17,6 +17,7 @@ import type { ToolProvider } from '../protocol/dispatch.js';
 import { sendJson, SSE_HEADERS, sseEvent } from './http-io.js';
 import { handleHostedMessage, rateLimitedAfter } from './hosted-session.js';
 import type { RoutedRequest, TransportContext } from './context.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
 
 /**
  * A 2026-07-28 request carries everything in itself: this stands in for the session the hosted
@@ -70,12 +71,27 @@ export async function statelessPost(ctx: TransportContext, r: RoutedRequest, con
   sendJson(res, statusForAnswer(answer), answer);
 }
 
+/**
+ * Tool-list fingerprints per snapshot, provider and allow-list, so many listen streams share one
+ * computation per change (tool sets and the router list other servers' tools, hence the snapshot key).
+ */
+const fingerprints = new WeakMap<Snapshot, WeakMap<ToolProvider, WeakMap<object, string>>>();
+const ALL_TOOLS = {};
+
 /** What a listen stream last told its client, to tell real changes from snapshot rebuilds. */
-function toolsFingerprint(provider: ToolProvider | undefined, session: Session, allowed: ReadonlySet<string> | undefined): string {
+function toolsFingerprint(snapshot: Snapshot, provider: ToolProvider | undefined, session: Session, allowed: ReadonlySet<string> | undefined): string {
   if (!provider) return '';
+  let byProvider = fingerprints.get(snapshot);
+  if (!byProvider) fingerprints.set(snapshot, (byProvider = new WeakMap()));
+  let byAcl = byProvider.get(provider);
+  if (!byAcl) byProvider.set(provider, (byAcl = new WeakMap()));
+  const cached = byAcl.get(allowed ?? ALL_TOOLS);
+  if (cached !== undefined) return cached;
   const tools = provider.listTools({ session, consumer: session.consumer, headers: {}, protocolVersion: session.protocolVersion, allowedTools: allowed });
   const visible = allowed ? tools.filter((t) => allowed.has(t.name as string)) : tools;
-  return JSON.stringify(visible);
+  const fingerprint = JSON.stringify(visible);
+  byAcl.set(allowed ?? ALL_TOOLS, fingerprint);
+  return fingerprint;
 }
 
 /** How often open listen streams look for a configuration change. */
@@ -97,7 +113,7 @@ function listen(ctx: TransportContext, r: RoutedRequest, consumer: string | unde
   const send = (m: unknown) => res.write(sseEvent(undefined, JSON.stringify(m)));
   send(subscriptionAcknowledged(id, agreed));
   let snapshot = ctx.snapshot();
-  let fingerprint = agreed.toolsListChanged ? toolsFingerprint(route.provider, session, route.toolAcl?.get(consumer ?? '')) : '';
+  let fingerprint = agreed.toolsListChanged ? toolsFingerprint(snapshot, route.provider, session, route.toolAcl?.get(consumer ?? '')) : '';
   let sinceKeepAlive = 0;
   const timer = setInterval(() => {
     sinceKeepAlive += WATCH_MS;
@@ -116,7 +132,7 @@ function listen(ctx: TransportContext, r: RoutedRequest, consumer: string | unde
       return;
     }
     if (!agreed.toolsListChanged) return;
-    const next = toolsFingerprint(current.provider, session, current.toolAcl?.get(consumer ?? ''));
+    const next = toolsFingerprint(now, current.provider, session, current.toolAcl?.get(consumer ?? ''));
     if (next !== fingerprint) {
       fingerprint = next;
       send(subscriptionNotification(id, 'notifications/tools/list_changed'));

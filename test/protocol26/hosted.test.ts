@@ -144,6 +144,16 @@ describe('HTTP-to-MCP servers speak MCP 2026-07-28 natively', () => {
     await client.close();
   });
 
+  it('ends a listen stream with a closing result when its server is deleted', async () => {
+    const spec = { name: 'short-lived', type: 'http-to-mcp', description: 'd', service: 'pets-backend', tools: TOOLS };
+    expect((await gw.admin('POST', '/api/v1/mcp-servers', spec)).status).toBe(201);
+    await gw.settled();
+    const sub = await new Mcp2026Client(`${gw.dataUrl}/mcp-servers/short-lived`).listen({ toolsListChanged: true });
+    expect((await gw.admin('DELETE', '/api/v1/mcp-servers/short-lived')).status).toBe(204);
+    await sub.ended();
+    expect(sub.closedWith).toEqual({ jsonrpc: '2.0', id: sub.id, result: { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': sub.id } } });
+  });
+
   it('the 2026-07-28 client errors surface as Mcp2026Error', async () => {
     const c = new Mcp2026Client(url);
     await expect(c.request('nope/nothing')).rejects.toBeInstanceOf(Mcp2026Error);
