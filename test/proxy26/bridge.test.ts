@@ -3,7 +3,7 @@ import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { connectAt, startEverything, type ConnectedClient, type RunningServer } from '../proxy/support.js';
-import { ModernClient } from './modern-client.js';
+import { Mcp2026Client, Subscription } from '../support/mcp2026-client.js';
 import { startStatelessUpstream, type StatelessUpstream } from './stateless-upstream.js';
 
 /**
@@ -22,6 +22,9 @@ async function put(name: string, address: string, server: Record<string, unknown
   const srv = await gw.admin('PUT', `/api/v1/mcp-servers/${name}`, { type: 'direct-proxy', description: name, service: name, transport: 'streamable-http', path: '/mcp', ...server });
   expect(srv.status, JSON.stringify(srv.body)).toBeLessThan(300);
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const names = (tools: unknown) => (tools as Array<{ name: string }>).map((t) => t.name);
 
 async function until(check: () => boolean, ms = 5000): Promise<void> {
   for (let t = 0; t < ms && !check(); t += 20) await new Promise((r) => setTimeout(r, 20));
@@ -45,82 +48,81 @@ afterAll(async () => {
 });
 
 describe('2026-07-28 client -> 2026-07-28 backend (passed through)', () => {
-  let c: ModernClient;
+  let c: Mcp2026Client;
   beforeAll(() => {
-    c = new ModernClient(`${gw.dataUrl}/mcp-servers/st`);
+    c = new Mcp2026Client(`${gw.dataUrl}/mcp-servers/st`, { capabilities: { elicitation: {} } });
   });
 
   it('discovers, lists and calls without any session', async () => {
-    const d = await c.request('server/discover');
-    expect(d.response.result.supportedVersions).toEqual(['2026-07-28']);
+    const d = await c.post('server/discover');
+    expect(d.body?.result?.supportedVersions).toEqual(['2026-07-28']);
     expect(d.headers.get('mcp-session-id')).toBeNull();
-    const l = await c.request('tools/list');
-    expect(l.response.result.tools.map((t: { name: string }) => t.name).slice(0, 4)).toEqual(['echo', 'ask-name', 'slow', 'touch']);
-    const e = await c.request('tools/call', { name: 'echo', arguments: { message: 'héllo' } });
-    expect(e.response.result.content[0].text).toBe('Echo: héllo');
+    expect(names(await c.listTools()).slice(0, 4)).toEqual(['echo', 'ask-name', 'slow', 'touch']);
+    const e = await c.callTool('echo', { message: 'héllo' });
+    expect(e.content).toEqual([{ type: 'text', text: 'Echo: héllo' }]);
     const seen = stateless.seen.at(-1)!;
     expect(seen.headers['mcp-method']).toBe('tools/call');
     expect(seen.headers['mcp-name']).toBe('echo');
   });
 
   it('passes an input_required result and the retry through', async () => {
-    const r = await c.requestWithInput('tools/call', { name: 'ask-name', arguments: {} }, () => ({ action: 'accept', content: { name: 'Grace' } }));
-    expect(r.inputRequests.map((i) => i.method)).toEqual(['elicitation/create']);
-    expect(r.response.result.content[0].text).toBe('Hello, Grace');
+    const asked: string[] = [];
+    const r = await c.callTool('ask-name', {}, (reqs) => {
+      asked.push(...Object.values(reqs).map((q) => q.method));
+      return { name: { action: 'accept', content: { name: 'Grace' } } };
+    });
+    expect(asked).toEqual(['elicitation/create']);
+    expect(r.content).toEqual([{ type: 'text', text: 'Hello, Grace' }]);
   });
 
   it('keeps a subscriptions/listen stream open and delivers resource updates', async () => {
-    const got: any[] = [];
-    const l = await c.listen({ resourceSubscriptions: ['test://counter'] }, (m) => got.push(m));
-    expect(l.acknowledged.params.notifications.resourceSubscriptions).toEqual(['test://counter']);
-    await c.request('tools/call', { name: 'touch', arguments: { uri: 'test://counter' } });
-    await until(() => got.length > 0);
-    expect(got[0]).toMatchObject({ method: 'notifications/resources/updated', params: { uri: 'test://counter' } });
+    const l = await c.listen({ resourceSubscriptions: ['test://counter'] });
+    expect(l.acknowledged).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { notifications: { resourceSubscriptions: ['test://counter'] } } });
+    await c.callTool('touch', { uri: 'test://counter' });
+    expect((await l.next('notifications/resources/updated')).params).toMatchObject({ uri: 'test://counter' });
     l.close();
     await until(() => stateless.listeners() === 0);
     expect(stateless.listeners()).toBe(0);
   });
 
   it('cancels the backend call when the client closes the stream', async () => {
-    const ac = new AbortController();
-    await c.request('tools/call', { name: 'slow', arguments: { ms: 10_000, tag: 'pass' } }, { signal: ac.signal, meta: { progressToken: 'p' }, onMessage: () => ac.abort() }).catch(() => undefined);
+    const call = c.startCall('slow', { ms: 10_000, tag: 'pass' });
+    await sleep(300);
+    call.cancel();
     await until(() => stateless.cancelled.includes('pass'));
     expect(stateless.cancelled).toContain('pass');
   });
 
   it('refuses header/body mismatches at the gateway with 400 and -32020', async () => {
     const before = stateless.seen.length;
-    const wrongName = await c.request('tools/call', { name: 'echo', arguments: { message: 'x' } }, { headers: { 'mcp-name': 'touch' } });
-    expect([wrongName.status, wrongName.response.error.code]).toEqual([400, -32020]);
-    const wrongMethod = await c.request('tools/list', {}, { headers: { 'mcp-method': 'tools/call' } });
-    expect([wrongMethod.status, wrongMethod.response.error.code]).toEqual([400, -32020]);
-    const { body, headers } = c.build('tools/call', { name: 'ünï', arguments: {} });
-    const encoded = await c.send(body, headers);
-    expect(headers['mcp-name']).toMatch(/^=\?base64\?/);
-    expect(encoded.response.error.code).toBe(-32602);
-    const noName = c.build('tools/call', { name: 'echo', arguments: {} });
-    delete noName.headers['mcp-name'];
-    const missing = await c.send(noName.body, noName.headers);
-    expect([missing.status, missing.response.error.code]).toEqual([400, -32020]);
+    const wrongName = await c.post('tools/call', { name: 'echo', arguments: { message: 'x' } }, { headers: { 'Mcp-Name': 'touch' } });
+    expect([wrongName.status, wrongName.body?.error?.code]).toEqual([400, -32020]);
+    const wrongMethod = await c.post('tools/list', {}, { headers: { 'Mcp-Method': 'tools/call' } });
+    expect([wrongMethod.status, wrongMethod.body?.error?.code]).toEqual([400, -32020]);
+    // a non-ASCII name travels base64-wrapped and is decoded before the comparison
+    const encoded = await c.post('tools/call', { name: 'ünï', arguments: {} });
+    expect(stateless.seen.at(-1)!.headers['mcp-name']).toMatch(/^=\?base64\?/);
+    expect(encoded.body?.error?.code).toBe(-32602);
+    const missing = await c.post('tools/call', { name: 'echo', arguments: {} }, { headers: { 'Mcp-Name': undefined } });
+    expect([missing.status, missing.body?.error?.code]).toEqual([400, -32020]);
     // only the correctly encoded request reached the backend
     expect(stateless.seen.length).toBe(before + 1);
   });
 
   it('passes the backend\'s answers to unsupported versions and unknown methods', async () => {
-    const version = await c.request('tools/list', {}, { headers: { 'mcp-protocol-version': '2030-01-01' }, meta: { 'io.modelcontextprotocol/protocolVersion': '2030-01-01' } });
-    expect([version.status, version.response.error.code]).toEqual([400, -32022]);
-    const unknown = await c.request('nothing/here');
-    expect([unknown.status, unknown.response.error.code]).toEqual([404, -32601]);
+    const version = await new Mcp2026Client(c.url, { version: '2030-01-01' }).post('tools/list');
+    expect([version.status, version.body?.error?.code]).toEqual([400, -32022]);
+    const unknown = await c.post('nothing/here');
+    expect([unknown.status, unknown.body?.error?.code]).toEqual([404, -32601]);
   });
 
   it('decides the tool ACL from the verified Mcp-Name header', async () => {
-    const alice = new ModernClient(`${gw.dataUrl}/mcp-servers/st-acl`, { 'x-api-key': 'p26-alice-key-0001' });
-    const listed = await alice.request('tools/list');
-    expect(listed.response.result.tools.map((t: { name: string }) => t.name)).toEqual(['echo']);
-    expect((await alice.request('tools/call', { name: 'echo', arguments: { message: 'ok' } })).response.result.content[0].text).toBe('Echo: ok');
-    const denied = await alice.request('tools/call', { name: 'touch', arguments: { uri: 'test://static' } });
+    const alice = new Mcp2026Client(`${gw.dataUrl}/mcp-servers/st-acl`, { headers: { 'x-api-key': 'p26-alice-key-0001' } });
+    expect(names(await alice.listTools())).toEqual(['echo']);
+    expect((await alice.callTool('echo', { message: 'ok' })).content).toEqual([{ type: 'text', text: 'Echo: ok' }]);
+    const denied = await alice.post('tools/call', { name: 'touch', arguments: { uri: 'test://static' } });
     expect(denied.status).toBe(403);
-    const anonymous = await new ModernClient(`${gw.dataUrl}/mcp-servers/st-acl`).request('tools/list');
+    const anonymous = await new Mcp2026Client(`${gw.dataUrl}/mcp-servers/st-acl`).post('tools/list');
     expect(anonymous.status).toBe(401);
   });
 });
@@ -203,85 +205,79 @@ describe('SDK 1.32 client -> 2026-07-28 backend (the gateway plays the session)'
 });
 
 describe('2026-07-28 client -> initialize-based backend (server-everything, bridged)', () => {
-  let c: ModernClient;
+  let c: Mcp2026Client;
   beforeAll(() => {
-    c = new ModernClient(`${gw.dataUrl}/mcp-servers/ev`, {}, { elicitation: {} });
+    c = new Mcp2026Client(`${gw.dataUrl}/mcp-servers/ev`, { capabilities: { elicitation: {} } });
   });
 
   it('answers server/discover from the backend\'s initialize result', async () => {
-    const d = await c.request('server/discover');
+    const d = await c.post('server/discover');
     expect(d.status).toBe(200);
+    const result = d.body!.result!;
     // initialize-based clients of this server are forwarded, so the gateway speaks both generations here
-    expect(d.response.result.supportedVersions).toEqual(['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']);
-    expect(d.response.result).toMatchObject({ resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
-    expect(d.response.result._meta['io.modelcontextprotocol/serverInfo'].name).toMatch(/everything/i);
-    expect(d.response.result.capabilities.tools).toBeDefined();
+    expect(result.supportedVersions).toEqual(['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']);
+    expect(result).toMatchObject({ resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
+    expect((result._meta as Record<string, { name: string }>)['io.modelcontextprotocol/serverInfo'].name).toMatch(/everything/i);
+    expect((result.capabilities as Record<string, unknown>).tools).toBeDefined();
   });
 
   it('lists and calls tools, every result with resultType', async () => {
     const l = await c.request('tools/list');
-    expect(l.response.result.resultType).toBe('complete');
-    expect(l.response.result.tools.map((t: { name: string }) => t.name)).toContain('trigger-elicitation-request');
-    const e = await c.request('tools/call', { name: 'echo', arguments: { message: 'new' } });
-    expect(e.response.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'Echo: new' }] });
+    expect(l.resultType).toBe('complete');
+    expect(names(l.tools)).toContain('trigger-elicitation-request');
+    expect(await c.callTool('echo', { message: 'new' })).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'Echo: new' }] });
   });
 
   it('turns the backend\'s elicitation request into input_required and resumes on the retry', async () => {
-    const r = await c.requestWithInput('tools/call', { name: 'trigger-elicitation-request', arguments: {} }, () => ({ action: 'accept', content: { name: 'Lin', check: true, email: 'lin@example.com', username: 'lin' } }));
-    expect(r.inputRequests.map((i) => i.method)).toEqual(['elicitation/create']);
-    expect(r.response.result.resultType).toBe('complete');
-    expect(JSON.stringify(r.response.result.content)).toContain('Lin');
+    const asked: string[] = [];
+    const r = await c.callTool('trigger-elicitation-request', {}, (reqs) => {
+      asked.push(...Object.values(reqs).map((q) => q.method));
+      return Object.fromEntries(Object.keys(reqs).map((k) => [k, { action: 'accept', content: { name: 'Lin', check: true, email: 'lin@example.com', username: 'lin' } }]));
+    });
+    expect(asked).toEqual(['elicitation/create']);
+    expect(r.resultType).toBe('complete');
+    expect(JSON.stringify(r.content)).toContain('Lin');
   });
 
   it('refuses a requestState it did not issue', async () => {
-    const r = await c.request('tools/call', { name: 'echo', arguments: { message: 'x' }, requestState: 'forged', inputResponses: {} });
-    expect(r.status).toBe(400);
-    expect(r.response.error.code).toBe(-32602);
+    const r = await c.post('tools/call', { name: 'echo', arguments: { message: 'x' }, requestState: 'forged', inputResponses: {} });
+    expect([r.status, r.body?.error?.code]).toEqual([400, -32602]);
   });
 
   it('serves subscriptions/listen from the GET stream and resources/subscribe', async () => {
-    const list = await c.request('resources/list');
-    const uri = list.response.result.resources[0].uri as string;
-    const got: any[] = [];
-    const l = await c.listen({ resourceSubscriptions: [uri] }, (m) => got.push(m));
-    expect(l.acknowledged.params.notifications.resourceSubscriptions).toEqual([uri]);
-    await c.request('tools/call', { name: 'toggle-subscriber-updates', arguments: {} });
-    await until(() => got.some((m) => m.method === 'notifications/resources/updated'));
-    await c.request('tools/call', { name: 'toggle-subscriber-updates', arguments: {} });
+    const uri = ((await c.request('resources/list')).resources as Array<{ uri: string }>)[0].uri;
+    const l = await c.listen({ resourceSubscriptions: [uri] });
+    expect(l.acknowledged).toMatchObject({ params: { notifications: { resourceSubscriptions: [uri] } } });
+    await c.callTool('toggle-subscriber-updates');
+    const update = await l.next('notifications/resources/updated');
+    await c.callTool('toggle-subscriber-updates');
     l.close();
-    const update = got.find((m) => m.method === 'notifications/resources/updated');
-    expect(update.params.uri).toBe(uri);
-    expect(update.params._meta['io.modelcontextprotocol/subscriptionId']).toBe(l.acknowledged.params._meta['io.modelcontextprotocol/subscriptionId']);
+    expect((update.params as { uri: string }).uri).toBe(uri);
+    expect(Subscription.subscriptionOf(update)).toBe(l.id);
   });
 
-  it('refuses unknown versions and mismatched headers before the backend', async () => {
-    const version = await c.request('tools/list', {}, { headers: { 'mcp-protocol-version': '2030-01-01' }, meta: { 'io.modelcontextprotocol/protocolVersion': '2030-01-01' } });
-    expect([version.status, version.response.error.code, version.response.error.data.requested]).toEqual([400, -32022, '2030-01-01']);
-    expect(version.response.error.data.supported).toContain('2026-07-28');
-    const missingMeta = await c.send({ jsonrpc: '2.0', id: 9, method: 'tools/list', params: {} }, c.build('tools/list').headers);
-    expect([missingMeta.status, missingMeta.response.error.code, missingMeta.response.id]).toEqual([400, -32602, 9]);
-    const removed = await c.request('ping');
-    expect([removed.status, removed.response.error.code]).toEqual([404, -32601]);
-    const mismatch = await c.request('tools/call', { name: 'echo', arguments: { message: 'x' } }, { headers: { 'mcp-name': 'get-sum' } });
-    expect([mismatch.status, mismatch.response.error.code]).toEqual([400, -32020]);
-    const unknown = await c.request('nothing/here');
-    expect([unknown.status, unknown.response.error.code]).toEqual([404, -32601]);
+  it('refuses unknown versions, missing _meta, removed methods and mismatched headers before the backend', async () => {
+    const version = await new Mcp2026Client(c.url, { version: '2030-01-01' }).post('tools/list');
+    expect([version.status, version.body?.error?.code, (version.body?.error?.data as { requested: string }).requested]).toEqual([400, -32022, '2030-01-01']);
+    expect((version.body?.error?.data as { supported: string[] }).supported).toContain('2026-07-28');
+    const missingMeta = await c.post('tools/list', {}, { rawParams: true, id: 9 });
+    expect([missingMeta.status, missingMeta.body?.error?.code, missingMeta.body?.id]).toEqual([400, -32602, 9]);
+    const removed = await c.post('ping');
+    expect([removed.status, removed.body?.error?.code]).toEqual([404, -32601]);
+    const mismatch = await c.post('tools/call', { name: 'echo', arguments: { message: 'x' } }, { headers: { 'Mcp-Name': 'get-sum' } });
+    expect([mismatch.status, mismatch.body?.error?.code]).toEqual([400, -32020]);
+    const unknown = await c.post('nothing/here');
+    expect([unknown.status, unknown.body?.error?.code]).toEqual([404, -32601]);
   });
 
   it('cancels the backend call when the client closes the stream, and the cached session goes on', async () => {
-    const ac = new AbortController();
-    const progress: unknown[] = [];
     const t0 = Date.now();
-    await c.request('tools/call', { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } }, { signal: ac.signal, meta: { progressToken: 'lr' }, onMessage: (m) => {
-      if (m.method === 'notifications/progress') {
-        progress.push(m);
-        ac.abort();
-      }
-    } }).catch(() => undefined);
-    expect(progress.length).toBe(1);
+    const call = c.startCall('trigger-long-running-operation', { duration: 10, steps: 10 });
+    await sleep(500);
+    call.cancel();
+    await call.answer.catch(() => undefined);
     expect(Date.now() - t0).toBeLessThan(5000);
-    const e = await c.request('tools/call', { name: 'echo', arguments: { message: 'after' } });
-    expect(e.response.result.content[0].text).toBe('Echo: after');
+    expect((await c.callTool('echo', { message: 'after' })).content).toEqual([{ type: 'text', text: 'Echo: after' }]);
   });
 });
 
@@ -320,8 +316,8 @@ describe('SDK 1.32 client -> initialize-based backend (forwarded as before)', ()
 
 describe('protocolBridging: passthrough', () => {
   it('passes stateless requests through and leaves initialize to the backend', async () => {
-    const c = new ModernClient(`${gw.dataUrl}/mcp-servers/st-pass`);
-    expect((await c.request('tools/call', { name: 'echo', arguments: { message: 'p' } })).response.result.content[0].text).toBe('Echo: p');
+    const c = new Mcp2026Client(`${gw.dataUrl}/mcp-servers/st-pass`);
+    expect((await c.callTool('echo', { message: 'p' })).content).toEqual([{ type: 'text', text: 'Echo: p' }]);
     const res = await fetch(`${gw.dataUrl}/mcp-servers/st-pass`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
@@ -336,10 +332,10 @@ describe('protocolBridging: passthrough', () => {
 describe('policy and metrics the same for every generation', () => {
   it('rate-limits stateless calls and played-session calls by the same rule, and counts them', async () => {
     const key = { 'x-api-key': 'p26-alice-key-0001' };
-    const modern = new ModernClient(`${gw.dataUrl}/mcp-servers/st-lim`, key);
-    for (let i = 0; i < 2; i++) expect((await modern.request('tools/call', { name: 'echo', arguments: { message: String(i) } })).status).toBe(200);
-    const limited = await modern.request('tools/call', { name: 'echo', arguments: { message: 'x' } });
-    expect([limited.status, limited.response.error.data.code]).toEqual([429, 'RATE_LIMITED']);
+    const modern = new Mcp2026Client(`${gw.dataUrl}/mcp-servers/st-lim`, { headers: key });
+    for (let i = 0; i < 2; i++) expect((await modern.post('tools/call', { name: 'echo', arguments: { message: String(i) } })).status).toBe(200);
+    const limited = await modern.post('tools/call', { name: 'echo', arguments: { message: 'x' } });
+    expect([limited.status, (limited.body?.error?.data as { code: string }).code]).toEqual([429, 'RATE_LIMITED']);
     // the old client on a session the gateway plays hits the same (already used up) rule
     const old = await connectAt(`${gw.dataUrl}/mcp-servers/st-lim`, 'streamable-http', key);
     try {

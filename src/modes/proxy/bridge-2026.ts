@@ -124,26 +124,28 @@ export class Proxy2026 {
   private async passThrough(ctx: TransportContext, r: RoutedRequest, text: string, route: ModernRoute, consumer: string | undefined): Promise<void> {
     const { req, res } = r;
     const id = ('id' in route.message ? route.message.id : null) as JsonRpcId;
-    let upstream: Dispatcher.ResponseData;
-    try {
-      // no abort signal before the answer (as the session forwarder): a vanished client is bounded by the headers timeout
-      upstream = await this.up.send(this.up.pick(), {
-        method: 'POST',
-        path: this.up.path + upstreamQuery(r.query, this.up.credential),
-        headers: requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress),
-        body: text,
-        longLived: LONG_LIVED.has(route.method),
-        observer: r.exchange,
-      });
-    } catch (err) {
-      return sendUpstreamError(res, err as UpstreamError, id);
-    }
-    // closing the stream is how a stateless client cancels: the backend's stream is closed too
+    // closing the stream is how a stateless client cancels: the backend's request is aborted too
+    const controller = new AbortController();
     const onClose = () => {
-      if (!res.writableFinished) upstream.body.destroy();
+      if (!res.writableFinished) controller.abort();
     };
     res.once('close', onClose);
     try {
+      let upstream: Dispatcher.ResponseData;
+      try {
+        upstream = await this.up.send(this.up.pick(), {
+          method: 'POST',
+          path: this.up.path + upstreamQuery(r.query, this.up.credential),
+          headers: requestHeadersForUpstream(req.headers, this.up.credential, req.socket.remoteAddress),
+          body: text,
+          signal: controller.signal,
+          longLived: LONG_LIVED.has(route.method),
+          observer: r.exchange,
+        });
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        return sendUpstreamError(res, err as UpstreamError, id);
+      }
       await relayBody(upstream, res, responseHeadersForClient(upstream.headers), 'id' in route.message ? [id] : [], this.up, ctx.keepAliveMs, toolAclFor(r.route, consumer));
     } finally {
       res.off('close', onClose);
