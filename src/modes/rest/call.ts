@@ -172,7 +172,7 @@ async function readLimited(body: Dispatcher.ResponseData['body'], limit: number,
     size += (chunk as Buffer).length;
     if (size > limit) {
       body.destroy();
-      throw new CallFailure(`tool "${tool}": the backend response exceeds the limit of ${limit} bytes`);
+      throw new CallFailure(`tool "${tool}": the backend response exceeds the limit of ${limit} bytes [UPSTREAM_TOO_LARGE]`);
     }
     chunks.push(chunk as Buffer);
   }
@@ -194,6 +194,14 @@ function withHeaders(body: string, headers: Record<string, string>): string {
   return `{"_headers":${headersJson},"_body":${JSON.stringify(body)}}`;
 }
 
+/** The stable code a failed backend request ends with, as the direct proxy names them. */
+function upstreamCode(e: Error, code: string | undefined): string {
+  if (code && ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL'].includes(code)) return 'UPSTREAM_UNAVAILABLE';
+  if (code && ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(code)) return 'UPSTREAM_RESET';
+  if (e.name === 'HTTPParserError' || code?.startsWith('HPE_')) return 'UPSTREAM_BAD_RESPONSE';
+  return 'UPSTREAM_ERROR';
+}
+
 /** Runs one HTTP-to-MCP tool call: args -> templates -> HTTP request -> MCP result. Never throws. */
 export async function callRestTool(runtime: RestServerRuntime, tool: CompiledRestTool, ctx: RestCallContext): Promise<CallToolResult> {
   try {
@@ -202,14 +210,14 @@ export async function callRestTool(runtime: RestServerRuntime, tool: CompiledRes
     if (err instanceof CallFailure) return textResult(err.message, true);
     const e = err as Error & { code?: string };
     if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED' || e.code === 'ABORT_ERR') {
-      return textResult(`tool "${tool.name}": the backend did not answer within ${runtime.timeoutMs} ms`, true);
+      return textResult(`tool "${tool.name}": the backend did not answer within ${runtime.timeoutMs} ms [UPSTREAM_TIMEOUT]`, true);
     }
     if (e.code === 'UPSTREAM_ADDRESS_BLOCKED' || (e as { cause?: { code?: string } }).cause?.code === 'UPSTREAM_ADDRESS_BLOCKED') {
       const msg = e.code === 'UPSTREAM_ADDRESS_BLOCKED' ? e.message : ((e as { cause?: Error }).cause?.message ?? e.message);
-      return textResult(`tool "${tool.name}": refused: ${msg}`, true);
+      return textResult(`tool "${tool.name}": refused: ${msg} [UPSTREAM_ADDRESS_BLOCKED]`, true);
     }
     const code = e.code ?? (e as { cause?: { code?: string } }).cause?.code;
-    return textResult(`tool "${tool.name}": backend request failed${code ? ` (${code})` : ''}: ${e.message}`, true);
+    return textResult(`tool "${tool.name}": backend request failed${code ? ` (${code})` : ''}: ${e.message} [${upstreamCode(e, code)}]`, true);
   }
 }
 
@@ -310,7 +318,7 @@ async function execute(runtime: RestServerRuntime, tool: CompiledRestTool, ctx: 
   const gate = /^https?:\/\//i.test(urlText) ? undefined : runtime.service;
   if (gate) {
     const cap = runtime.maxUpstreamConcurrency ?? Number.POSITIVE_INFINITY;
-    if (gate.callsInFlight >= cap) throw new CallFailure(`tool "${tool.name}": UPSTREAM_BUSY: service "${gate.service}" already has ${cap} calls in flight (MCPGW_MAX_UPSTREAM_CONCURRENCY); try again shortly`);
+    if (gate.callsInFlight >= cap) throw new CallFailure(`tool "${tool.name}": service "${gate.service}" already has ${cap} calls in flight (MCPGW_MAX_UPSTREAM_CONCURRENCY); try again shortly [UPSTREAM_BUSY]`);
     gate.callsInFlight++;
   }
   try {
