@@ -52,6 +52,9 @@ describe('stdio process lifecycle', () => {
     }
     const svc = await gw.admin('GET', '/api/v1/services/echo');
     expect(svc.body.env).toEqual({ ECHO_SECRET: '****' });
+    // observed like any direct-proxy server
+    const metrics = await gw.admin('GET', '/metrics');
+    expect(String(metrics.body)).toMatch(/mcpgw_tool_calls_total\{server="echo",tool="env"[^}]*outcome="ok"\} 2/);
   });
 
   it('killing the child mid-call gives the client a coded error, and the next session works', async () => {
