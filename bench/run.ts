@@ -10,6 +10,7 @@ const SCENARIOS: Record<string, string> = {
   proxy: './proxy.js',
   sessions: './sessions.js',
   observability: './observability.js',
+  stdio: './stdio.js',
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
