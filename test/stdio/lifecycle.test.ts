@@ -78,10 +78,11 @@ describe('stdio process lifecycle', () => {
     try {
       const pid = textOf(await a.callTool({ name: 'pid', arguments: {} }));
       expect(textOf(await b.callTool({ name: 'pid', arguments: {} }))).toBe(pid);
-      const slow = b.callTool({ name: 'slow', arguments: { ms: 10_000 } });
+      // the outcome is taken at once: the rejection must not wait for a handler
+      const slow = b.callTool({ name: 'slow', arguments: { ms: 10_000 } }).then(() => undefined, (e: Error) => e);
       await new Promise((r) => setTimeout(r, 100));
       await expect(a.callTool({ name: 'crash', arguments: {} })).rejects.toThrow(/exited with code 3/);
-      await expect(slow).rejects.toThrow(/exited with code 3/);
+      expect((await slow)?.message).toMatch(/exited with code 3/);
       const after = await waitFor(() => a.callTool({ name: 'pid', arguments: {} }).then(textOf, () => ''), (p) => p !== '');
       expect(after).not.toBe(pid);
       expect(textOf(await b.callTool({ name: 'echo', arguments: { message: 'still here' } }))).toBe('still here');
@@ -126,10 +127,12 @@ describe('stdio process lifecycle', () => {
     await registerStdio(gw, 'changing', { command: process.execPath, args: [ECHO, 'v1'] });
     const c = await connectClient(gw.dataUrl, 'changing', 'streamable-http');
     const pid = Number(textOf(await c.callTool({ name: 'pid', arguments: {} })));
-    const slow = c.callTool({ name: 'slow', arguments: { ms: 10_000 } });
+    const slow = c.callTool({ name: 'slow', arguments: { ms: 10_000 } }).then(() => undefined, (e: Error & { data?: { code?: string } }) => e);
     await new Promise((r) => setTimeout(r, 100));
     await registerStdio(gw, 'changing', { command: process.execPath, args: [ECHO, 'v2'] });
-    await expect(slow).rejects.toThrow(/stdio service "changing" was changed or removed/);
+    const failed = await slow;
+    expect(failed?.message).toMatch(/stdio service "changing" was changed or removed/);
+    expect(failed?.data?.code).toBe('UPSTREAM_GONE');
     expect(await waitFor(() => childProcesses(ECHO).includes(pid), (alive) => !alive)).toBe(false);
     await c.close().catch(() => undefined);
     const d = await connectClient(gw.dataUrl, 'changing', 'sse');
@@ -165,8 +168,11 @@ describe('stdio process lifecycle', () => {
 
 describe('stdio caps, idle reaping and shutdown', () => {
   it('refuses a process over the per-service or total cap with 503 STDIO_PROCESS_LIMIT', async () => {
-    const gw = await startGateway({ stdioMaxProcessesPerService: 2, stdioMaxProcesses: 3 });
+    const gw = await startGateway({ stdioMaxProcessesPerService: 2, stdioMaxProcesses: 3, adminTokens: 'viewer=read-only:viewer-token-0123456789' });
     try {
+      // a read-only admin token cannot define a command
+      const refused = await gw.admin('PUT', '/api/v1/services/sneaky', { name: 'sneaky', protocol: 'stdio', command: 'sh' }, { authorization: 'Bearer viewer-token-0123456789' });
+      expect(refused.status).toBe(403);
       await registerStdio(gw, 'capped', { command: process.execPath, args: [ECHO] });
       await registerStdio(gw, 'other', { command: process.execPath, args: [ECHO] });
       const url = `${gw.dataUrl}/mcp-servers/capped`;

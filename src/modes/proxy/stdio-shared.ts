@@ -74,7 +74,7 @@ export class SharedProcess {
   private initParams?: unknown;
   private initResult?: unknown;
   private initializing?: Promise<Msg>;
-  private initWait?: { id: number; done: (m: Msg | UpstreamError) => void };
+  private initWait?: { id: number; proc: StdioProcess; done: (m: Msg | UpstreamError) => void };
   private readonly views = new Set<SharedView>();
   private readonly calls = new Map<number, Call>();
   private readonly tokens = new Map<string, Call>();
@@ -224,7 +224,7 @@ export class SharedProcess {
         if (m instanceof UpstreamError) reject(m);
         else resolve(m);
       };
-      this.initWait = { id, done };
+      this.initWait = { id, proc, done };
       proc.write(JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: this.initParams })).catch((err: unknown) => done(err as UpstreamError));
     });
   }
@@ -362,7 +362,8 @@ export class SharedProcess {
   }
 
   private exited(proc: StdioProcess, why: UpstreamError, started: number): void {
-    this.initWait?.done(why);
+    // an earlier process's late exit must not fail the initialize of the one that replaced it
+    if (this.initWait?.proc === proc) this.initWait.done(why);
     if (this.proc !== proc) return;
     this.proc = undefined;
     this.ready = undefined;
