@@ -1,6 +1,5 @@
 import type { McpServerSpec, ServiceSpec } from '../../config/resources.js';
 import type { Logger } from '../../observe/logger.js';
-import { ProxyExchange } from '../../observe/exchange.js';
 import { JSONRPC_INVALID_REQUEST } from '../../protocol/jsonrpc.js';
 import type { ServiceRuntime } from '../../snapshot/snapshot.js';
 import type { RouteHandler, RoutedRequest, TransportContext } from '../../transport/context.js';
@@ -90,17 +89,6 @@ class StdioProxy implements RouteHandler {
   }
 
   async handle(ctx: TransportContext, r: RoutedRequest): Promise<void> {
-    if (!ctx.metrics && !ctx.accessLog && !ctx.tracing) return this.route(ctx, r);
-    const sse = r.rest === '/sse' || r.rest === '/message' || r.rest === '/messages';
-    const exchange = (r.exchange = new ProxyExchange(ctx, r.route.name, sse ? 'sse' : 'streamable-http', r.req));
-    try {
-      await this.route(ctx, r);
-    } finally {
-      exchange.finish(r.res);
-    }
-  }
-
-  private async route(ctx: TransportContext, r: RoutedRequest): Promise<void> {
     const { rest } = r;
     const method = r.req.method;
     if (rest === '' || rest === '/') {
