@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEverything, type RunningServer } from '../proxy/support.js';
 import {
@@ -26,10 +27,17 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
   let replicas: Replica[] = [];
   let backend: CountingBackend;
   let everything: RunningServer;
+  let legacyEverything: RunningServer;
+  /** A client that answers sampling requests (its answers are POSTed like any message, so they rotate too). */
+  const samplingClient = (name: string) => {
+    const client = new Client({ name, version: '1' }, { capabilities: { sampling: {} } });
+    client.setRequestHandler(CreateMessageRequestSchema, async (req) => ({ role: 'assistant', content: { type: 'text', text: `sampled:${(req.params.messages[0]?.content as { text?: string }).text}` }, model: 'm', stopReason: 'endTurn' }));
+    return client;
+  };
   const alive = () => replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null).map((r) => r.dataUrl);
 
   beforeAll(async () => {
-    [db, backend, everything] = await Promise.all([freshDatabase(), startCountingBackend(), startEverything('streamableHttp')]);
+    [db, backend, everything, legacyEverything] = await Promise.all([freshDatabase(), startCountingBackend(), startEverything('streamableHttp'), startEverything('sse')]);
     const env = {
       MCPGW_DATABASE_URL: db.url,
       MCPGW_REDIS_URL: REDIS_URL,
@@ -43,6 +51,8 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
     expect((await r1.admin('PUT', '/api/v1/mcp-servers/work', { name: 'work', type: 'http-to-mcp', description: 'work', service: 'work-backend', tools: WORK_TOOLS })).status).toBeLessThan(300);
     expect((await r1.admin('PUT', '/api/v1/services/everything', { name: 'everything', protocol: 'mcp', endpoints: [everything.address] })).status).toBeLessThan(300);
     expect((await r1.admin('PUT', '/api/v1/mcp-servers/everything', { name: 'everything', type: 'direct-proxy', description: 'e', service: 'everything', transport: 'streamable-http', path: '/mcp' })).status).toBeLessThan(300);
+    expect((await r1.admin('PUT', '/api/v1/services/legacy', { name: 'legacy', protocol: 'mcp', endpoints: [legacyEverything.address] })).status).toBeLessThan(300);
+    expect((await r1.admin('PUT', '/api/v1/mcp-servers/legacy', { name: 'legacy', type: 'direct-proxy', description: 'l', service: 'legacy', transport: 'sse', path: '/sse' })).status).toBeLessThan(300);
     for (const r of replicas) {
       await waitFor(async () => (await rpc(`${r.dataUrl}/mcp-servers/everything`, INIT)).status === 200 && (await rpc(`${r.dataUrl}/mcp-servers/work`, INIT)).status === 200, 10_000);
     }
@@ -50,7 +60,7 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
 
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
-    await Promise.all([backend?.close(), everything?.stop()]);
+    await Promise.all([backend?.close(), everything?.stop(), legacyEverything?.stop()]);
     await db?.drop();
   }, 30_000);
 
@@ -95,10 +105,10 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
     await client.close();
   });
 
-  it('a direct-proxy Streamable HTTP session (server-everything) follows a client across replicas', async () => {
+  it('a direct-proxy Streamable HTTP session (server-everything) follows a client across replicas, sampling answers included', async () => {
     const hits: string[] = [];
     const transport = new StreamableHTTPClientTransport(new URL(`${replicas[0].dataUrl}/mcp-servers/everything`), { fetch: rotatingFetch(alive, hits) });
-    const client = new Client({ name: 'rotating', version: '1' });
+    const client = samplingClient('rotating');
     await client.connect(transport);
     const sid = transport.sessionId!;
     const { tools } = await client.listTools();
@@ -107,6 +117,8 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
       const result = await client.callTool({ name: 'echo', arguments: { message: `m${i}` } });
       expect((result.content as Array<{ text: string }>)[0].text).toContain(`m${i}`);
     }
+    const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'across-replicas' } });
+    expect(JSON.stringify(sampled.content)).toMatch(/sampled:[^"]*across-replicas/);
     expect(transport.sessionId).toBe(sid);
     expect(new Set(hits.map((h) => h.split(' ')[1])).size).toBe(3);
     await transport.terminateSession();
@@ -117,11 +129,29 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
     await client.close();
   });
 
+  it('a Streamable HTTP session bridged to a legacy SSE backend (its stream on one replica) follows a client across replicas', async () => {
+    const hits: string[] = [];
+    const transport = new StreamableHTTPClientTransport(new URL(`${replicas[0].dataUrl}/mcp-servers/legacy`), { fetch: rotatingFetch(alive, hits) });
+    const client = samplingClient('rotating-bridge');
+    await client.connect(transport);
+    const sid = transport.sessionId!;
+    for (let i = 0; i < 4; i++) {
+      const result = await client.callTool({ name: 'echo', arguments: { message: `b${i}` } });
+      expect((result.content as Array<{ text: string }>)[0].text).toContain(`b${i}`);
+    }
+    const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'bridge-across' } });
+    expect(JSON.stringify(sampled.content)).toMatch(/sampled:[^"]*bridge-across/);
+    expect(new Set(hits.filter((h) => h.startsWith('POST')).map((h) => h.split(' ')[1])).size).toBe(3);
+    await transport.terminateSession();
+    for (const r of replicas) expect((await rpc(`${r.dataUrl}/mcp-servers/legacy`, { jsonrpc: '2.0', id: 9, method: 'tools/list' }, { 'mcp-session-id': sid })).status).toBe(404);
+    await client.close();
+  });
+
   for (const server of ['work', 'everything']) {
     it(`a legacy SSE session (${server === 'work' ? 'HTTP-to-MCP' : 'bridged to a Streamable backend'}) keeps working while its POSTs land on other replicas`, async () => {
       const hits: string[] = [];
       const transport = new SSEClientTransport(new URL(`${replicas[1].dataUrl}/mcp-servers/${server}/sse`), { fetch: rotatingFetch(alive, hits) });
-      const client = new Client({ name: 'rotating-sse', version: '1' });
+      const client = samplingClient('rotating-sse');
       await client.connect(transport);
       for (let i = 0; i < 4; i++) {
         const result = server === 'work' ? await client.callTool({ name: 'work', arguments: { key: `sse-${i}` } }) : await client.callTool({ name: 'echo', arguments: { message: `s${i}` } });
@@ -130,6 +160,11 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
       const posts = hits.filter((h) => h.startsWith('POST')).map((h) => h.split(' ')[1]);
       expect(new Set(posts).size).toBe(3);
       if (server === 'work') for (let i = 0; i < 4; i++) expect(backend.executions.get(`sse-${i}`)).toBe(1);
+      else {
+        // The sampling answer is a POST too: relayed to the stream's replica and on to the backend.
+        const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'legacy-across' } });
+        expect(JSON.stringify(sampled.content)).toMatch(/sampled:[^"]*legacy-across/);
+      }
       await client.close();
     });
   }
