@@ -164,6 +164,8 @@ export class Gateway {
         instanceId: this.instanceId,
         key: this.cipher.deriveKey('cluster session ids'),
         sessions: this.sessions,
+        maxSessions: s.clusterMaxSessions,
+        sessionTtlMs: s.sessionTtlMs,
         selfUrl,
         log: this.log,
       });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SessionClaims, SessionDirectory } from '../protocol/session.js';
 import type { ClusterBus } from './bus.js';
 import type { SessionTokens } from './session-token.js';
+import type { SessionCap } from './session-cap.js';
 
 /** How long Redis may take to say whether a session was ended before this replica decides alone. */
 const TOMBSTONE_CHECK_MS = 500;
@@ -44,6 +45,8 @@ export class ClusterDirectory implements SessionDirectory {
     private readonly bus: ClusterBus,
     /** Longest time after issue that an id can be continued on another replica. */
     private readonly maxAgeMs: number,
+    /** The cluster-wide session cap, when one is set. */
+    private readonly cap?: SessionCap,
   ) {
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
@@ -82,6 +85,18 @@ export class ClusterDirectory implements SessionDirectory {
     return claims;
   }
 
+  full(): string | undefined {
+    return this.cap?.full();
+  }
+
+  counted(id: string, event: 'opened' | 'seen' | 'closed'): void {
+    if (!this.cap) return;
+    const key = digest(id);
+    if (event === 'opened') this.cap.opened(key);
+    else if (event === 'seen') this.cap.seen(key);
+    else this.cap.closed(key);
+  }
+
   ended(id: string): void {
     const key = digest(id);
     this.tombstones.set(key, Date.now() + this.maxAgeMs);
@@ -97,5 +112,6 @@ export class ClusterDirectory implements SessionDirectory {
 
   close(): void {
     clearInterval(this.sweeper);
+    this.cap?.close();
   }
 }

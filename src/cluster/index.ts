@@ -5,6 +5,7 @@ import { ClusterBus } from './bus.js';
 import { ClusterDirectory } from './directory.js';
 import { OwnerRelay } from './relay.js';
 import { SessionTokens } from './session-token.js';
+import { SessionCap } from './session-cap.js';
 
 export { RELAYED_HEADER } from './relay.js';
 
@@ -19,6 +20,9 @@ export interface ClusterOptions {
   /** 32 bytes every replica derives alike (from MCPGW_SECRET_KEY). */
   key: Buffer;
   sessions: SessionRegistry;
+  /** Most sessions open across all replicas (0: no cluster-wide cap), and the idle time after which one stops counting. */
+  maxSessions: number;
+  sessionTtlMs: number;
   selfUrl: () => string | undefined;
   log: Logger;
 }
@@ -31,11 +35,13 @@ export class Cluster {
   readonly bus: ClusterBus;
   readonly directory: ClusterDirectory;
   readonly relay: OwnerRelay;
+  private readonly cap?: SessionCap;
 
   constructor(private readonly opts: ClusterOptions) {
     const tokens = new SessionTokens(opts.key);
     this.bus = new ClusterBus(opts.redis, opts.prefix, opts.log);
-    this.directory = new ClusterDirectory(opts.instanceId, tokens, this.bus, SESSION_RESUME_MAX_AGE_MS);
+    this.cap = opts.maxSessions > 0 ? new SessionCap(opts.redis, `${opts.prefix}sessions`, opts.maxSessions, opts.sessionTtlMs) : undefined;
+    this.directory = new ClusterDirectory(opts.instanceId, tokens, this.bus, SESSION_RESUME_MAX_AGE_MS, this.cap);
     this.relay = new OwnerRelay(opts.instanceId, tokens, this.bus, opts.selfUrl, opts.log);
   }
 
@@ -44,6 +50,7 @@ export class Cluster {
     const subscribed = Promise.all([this.directory.start((id) => this.opts.sessions.end(id, 'dropped')), this.relay.start()]);
     subscribed.catch((err: Error) => this.opts.log.warn({ err: err.message }, 'cluster subscription failed'));
     await Promise.race([subscribed.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await this.cap?.refresh();
     this.opts.sessions.useDirectory(this.directory);
   }
 

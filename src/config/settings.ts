@@ -29,6 +29,8 @@ export interface Settings {
   maxMessageBytes: number;
   /** Most HTTP-to-MCP calls in flight to one service; calls beyond it are refused (UPSTREAM_BUSY). */
   maxUpstreamConcurrency: number;
+  /** Most client sessions open across all replicas, counted in Redis (0: no cluster-wide cap). */
+  clusterMaxSessions: number;
   /** Interval of SSE keep-alive comments. */
   keepAliveMs: number;
   /** Origins allowed to reach the data plane besides loopback and a server's own domains. */
@@ -91,6 +93,7 @@ export const SETTING_SPECS: SettingSpec[] = [
   { key: 'maxSessionsPerConsumer', env: 'MCPGW_MAX_SESSIONS_PER_CONSUMER', flag: 'max-sessions-per-consumer', kind: 'int', default: '1000', description: 'most client sessions one consumer holds at once (503 SESSION_LIMIT above)' },
   { key: 'maxMessageBytes', env: 'MCPGW_MAX_MESSAGE_BYTES', flag: 'max-message-bytes', kind: 'int', default: String(16 * 1024 * 1024), description: 'largest single message (JSON answer or SSE event) read from a direct-proxy backend' },
   { key: 'maxUpstreamConcurrency', env: 'MCPGW_MAX_UPSTREAM_CONCURRENCY', flag: 'max-upstream-concurrency', kind: 'int', default: '512', description: 'most HTTP-to-MCP calls in flight to one service; more are refused at once (UPSTREAM_BUSY)' },
+  { key: 'clusterMaxSessions', env: 'MCPGW_CLUSTER_MAX_SESSIONS', flag: 'cluster-max-sessions', kind: 'int', default: '0', description: 'most client sessions open across all replicas, counted in Redis (0: none)' },
   { key: 'keepAliveMs', env: 'MCPGW_KEEPALIVE_MS', flag: 'keepalive-ms', kind: 'int', default: '15000', description: 'SSE keep-alive comment interval' },
   { key: 'allowedOrigins', env: 'MCPGW_ALLOWED_ORIGINS', flag: 'allowed-origins', kind: 'list', default: '', description: 'comma-separated extra origins allowed on the data plane' },
   { key: 'publicUrl', env: 'MCPGW_PUBLIC_URL', flag: 'public-url', kind: 'string', description: 'public base URL of the data plane, for canonical MCP server URLs (OAuth audience, metadata)' },

@@ -55,6 +55,10 @@ export interface SessionDirectory {
   recover(id: string): Promise<SessionClaims | undefined>;
   /** Tells every replica the session ended. */
   ended(id: string): void;
+  /** Why no session may open now (a cluster-wide cap), else undefined. */
+  full?(): string | undefined;
+  /** Keeps the cluster-wide count: a session opened, was used, or ended. */
+  counted?(id: string, event: 'opened' | 'seen' | 'closed'): void;
 }
 
 export class SessionLimitError extends Error {
@@ -71,6 +75,8 @@ export class SessionRegistry {
   private readonly perConsumer = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private directory?: SessionDirectory;
+  /** When each session was last reported to the directory's count (throttled to a quarter of the TTL). */
+  private readonly reported = new WeakMap<Session, number>();
 
   constructor(
     private readonly ttlMs: number,
@@ -100,6 +106,8 @@ export class SessionRegistry {
 
   create(init: Omit<Session, 'id' | 'createdAt' | 'lastSeen' | 'initialized'>, extras: SessionExtras = {}): Session {
     if (this.sessions.size >= this.max) throw new SessionLimitError(`the gateway holds its maximum of ${this.max} sessions`);
+    const full = this.directory?.full?.();
+    if (full) throw new SessionLimitError(full);
     if (init.consumer !== undefined) {
       const held = this.perConsumer.get(init.consumer) ?? 0;
       if (held >= this.maxPerConsumer) throw new SessionLimitError(`consumer "${init.consumer}" holds its maximum of ${this.maxPerConsumer} sessions; end one (DELETE) or let one expire`);
@@ -111,6 +119,7 @@ export class SessionRegistry {
       : randomBytes(16).toString('base64url');
     const session: Session = { ...init, id, createdAt: now, lastSeen: now, initialized: false };
     this.sessions.set(session.id, session);
+    this.report(session, 'opened');
     return session;
   }
 
@@ -127,7 +136,16 @@ export class SessionRegistry {
     const now = Date.now();
     const session: Session = { id, server: claims.server, transport: claims.transport, protocolVersion: claims.protocolVersion, consumer: claims.consumer, initialized: true, createdAt: claims.issuedAt, lastSeen: now, claims };
     this.sessions.set(id, session);
+    // Counted like a session opened here, so ending it releases what it holds (not refused: it exists already).
+    if (claims.consumer !== undefined) this.perConsumer.set(claims.consumer, (this.perConsumer.get(claims.consumer) ?? 0) + 1);
+    this.report(session, 'seen');
     return session;
+  }
+
+  private report(session: Session, event: 'opened' | 'seen'): void {
+    if (!this.directory?.counted) return;
+    this.reported.set(session, session.lastSeen);
+    this.directory.counted(session.id, event);
   }
 
   /** Ends a session on every replica (client DELETE, backend gone). */
@@ -145,6 +163,7 @@ export class SessionRegistry {
       return undefined;
     }
     s.lastSeen = Date.now();
+    if (this.directory?.counted && s.lastSeen - (this.reported.get(s) ?? 0) > this.ttlMs / 4) this.report(s, 'seen');
     return s;
   }
 
@@ -157,6 +176,7 @@ export class SessionRegistry {
       if (held > 0) this.perConsumer.set(s.consumer, held);
       else this.perConsumer.delete(s.consumer);
     }
+    if (how === 'ended') this.directory?.counted?.(id, 'closed');
     try {
       s.onClose?.(how);
     } catch {

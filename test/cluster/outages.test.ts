@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { freshDatabase, INIT, PG_URL, REDIS_URL, rotatingFetch, rpc, startOwnRedis, startTcpCut, tag, waitFor } from './support.js';
+import { dropRedisPrefix, freshDatabase, INIT, PG_URL, REDIS_URL, rotatingFetch, rpc, startOwnRedis, startTcpCut, tag, waitFor } from './support.js';
 
 const TOOLS = 'server:\n  name: echo\ntools:\n  - name: hello\n    description: says hello\n    responseTemplate: { body: hello }\n';
 
@@ -88,13 +88,14 @@ describe('PostgreSQL briefly unavailable', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let cut: Awaited<ReturnType<typeof startTcpCut>>;
   let gws: TestGateway[] = [];
+  const prefix = `mcpgw-test:${tag()}:`;
 
   beforeAll(async () => {
     db = await freshDatabase();
     cut = await startTcpCut(Number(new URL(PG_URL).port || 5432));
     const url = new URL(db.url);
     url.port = String(cut.port);
-    const shared = { databaseUrl: url.toString(), redisUrl: REDIS_URL, redisPrefix: `mcpgw-test:${tag()}:`, secretKey: randomBytes(32).toString('base64') };
+    const shared = { databaseUrl: url.toString(), redisUrl: REDIS_URL, redisPrefix: prefix, secretKey: randomBytes(32).toString('base64') };
     gws = [await startGateway(shared), await startGateway(shared)];
     expect((await gws[0].admin('PUT', '/api/v1/mcp-servers/echo', { type: 'http-to-mcp', description: 'd', tools: TOOLS })).status).toBeLessThan(300);
     await waitFor(async () => (await rpc(`${gws[1].dataUrl}/mcp-servers/echo`, INIT)).status === 200, 5_000);
@@ -104,6 +105,7 @@ describe('PostgreSQL briefly unavailable', () => {
     await Promise.all(gws.map((g) => g.stop()));
     await cut?.close();
     await db?.drop();
+    await dropRedisPrefix(prefix);
   }, 30_000);
 
   it('replicas serve from their snapshot, report not ready, and pick up changes again once it is back', async () => {

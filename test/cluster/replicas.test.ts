@@ -6,6 +6,7 @@ import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEverything, type RunningServer } from '../proxy/support.js';
 import {
+  dropRedisPrefix,
   freshDatabase,
   INIT,
   REDIS_URL,
@@ -34,6 +35,7 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
     client.setRequestHandler(CreateMessageRequestSchema, async (req) => ({ role: 'assistant', content: { type: 'text', text: `sampled:${(req.params.messages[0]?.content as { text?: string }).text}` }, model: 'm', stopReason: 'endTurn' }));
     return client;
   };
+  const prefix = `mcpgw-test:${tag()}:`;
   const alive = () => replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null).map((r) => r.dataUrl);
 
   beforeAll(async () => {
@@ -41,7 +43,7 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
     const env = {
       MCPGW_DATABASE_URL: db.url,
       MCPGW_REDIS_URL: REDIS_URL,
-      MCPGW_REDIS_PREFIX: `mcpgw-test:${tag()}:`,
+      MCPGW_REDIS_PREFIX: prefix,
       MCPGW_SECRET_KEY: randomBytes(32).toString('base64'),
     };
     // Started together: migrations take an advisory lock, so concurrent starts are safe.
@@ -62,6 +64,7 @@ describe('three replicas sharing PostgreSQL and Redis', () => {
     await Promise.all(replicas.map((r) => r.stop()));
     await Promise.all([backend?.close(), everything?.stop(), legacyEverything?.stop()]);
     await db?.drop();
+    await dropRedisPrefix(prefix);
   }, 30_000);
 
   it('lists every replica as an instance', async () => {

@@ -6,6 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { REPO_ROOT } from '../support/paths.js';
 import { freePort } from '../proxy/support.js';
 
@@ -16,6 +17,21 @@ export const ADMIN_TOKEN = 'cluster-admin-token';
 
 export function tag(): string {
   return `${process.pid.toString(36)}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+/** Removes every key a test run wrote under its prefix (never anything else). */
+export async function dropRedisPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** A fresh database for one test run; drop() removes it (after every replica let go of it). */
