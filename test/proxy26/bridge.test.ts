@@ -239,6 +239,17 @@ describe('2026-07-28 client -> initialize-based backend (server-everything, brid
     expect(JSON.stringify(r.content)).toContain('Lin');
   });
 
+  it('turns a sampling request into input_required too', async () => {
+    const sampling = new Mcp2026Client(c.url, { capabilities: { sampling: {} } });
+    const asked: string[] = [];
+    const sampled = await sampling.callTool('trigger-sampling-request', { prompt: 'hi' }, (reqs) => {
+      asked.push(...Object.values(reqs).map((q) => q.method));
+      return Object.fromEntries(Object.keys(reqs).map((k) => [k, { role: 'assistant', content: { type: 'text', text: 'sampled-by-modern' }, model: 'm', stopReason: 'endTurn' }]));
+    });
+    expect(asked).toEqual(['sampling/createMessage']);
+    expect(JSON.stringify(sampled.content)).toContain('sampled-by-modern');
+  });
+
   it('refuses a requestState it did not issue', async () => {
     const r = await c.post('tools/call', { name: 'echo', arguments: { message: 'x' }, requestState: 'forged', inputResponses: {} });
     expect([r.status, r.body?.error?.code]).toEqual([400, -32602]);
