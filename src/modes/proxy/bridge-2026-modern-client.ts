@@ -46,6 +46,8 @@ interface Link {
   listeners: Set<Listener>;
   subscribed: Map<string, number>;
   get?: { controller: AbortController; ready: Promise<boolean> };
+  /** Set when the backend forgot the session or the gateway let it go: the next call opens a new one. */
+  dropped?: boolean;
 }
 
 /** Where the answer of a paused call goes now: the client request currently waiting for it. */
@@ -124,20 +126,27 @@ export class ModernClientBridge {
     return this.call(r, reply, link, id, route.method, params, consumer, meta);
   }
 
-  /** The cached backend session for a key, opened when there is none. */
-  private link(key: string, caps: Msg, clientInfo: unknown): Promise<Link> {
+  /** The cached backend session for a key, opened when there is none (or the cached one was dropped). */
+  private async link(key: string, caps: Msg, clientInfo: unknown): Promise<Link> {
+    const cached = this.links.get(key);
+    if (cached) {
+      const l = await cached.catch(() => undefined);
+      if (l && !l.dropped) {
+        l.lastUsed = Date.now();
+        return l;
+      }
+      if (this.links.get(key) === cached) this.links.delete(key);
+    }
     let p = this.links.get(key);
     if (!p) {
       p = this.open(key, caps, clientInfo);
       this.links.set(key, p);
-      p.catch(() => {
-        if (this.links.get(key) === p) this.links.delete(key);
+      const opened = p;
+      opened.catch(() => {
+        if (this.links.get(key) === opened) this.links.delete(key);
       });
     }
-    return p.then((l) => {
-      l.lastUsed = Date.now();
-      return l;
-    });
+    return p;
   }
 
   private async open(key: string, caps: Msg, clientInfo: unknown): Promise<Link> {
@@ -188,6 +197,7 @@ export class ModernClientBridge {
 
   /** Forgets a backend session (it answered 404 or the gateway let it go); DELETE when it is still alive. */
   private drop(link: Link, tell: boolean): void {
+    link.dropped = true;
     const current = this.links.get(link.key);
     if (current) void current.then((l) => l === link && this.links.get(link.key) === current && this.links.delete(link.key), () => undefined);
     link.get?.controller.abort();
