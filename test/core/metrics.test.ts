@@ -23,4 +23,18 @@ describe('GET /metrics counts known traffic exactly', () => {
     expect(text).toContain('mcpgw_requests_total{server="time",method="tools/call",transport="streamable-http",outcome="ok"} 4');
     expect(text).toMatch(/mcpgw_snapshot_revision \d+/);
   });
+
+  it('counts open client event streams by server and transport while they are open', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${gw.dataUrl}/mcp-servers/time/sse`, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    const scrape = () => fetch(`${gw.adminUrl}/metrics`).then((r) => r.text());
+    expect(await scrape()).toContain('mcpgw_sse_streams{server="time",transport="sse"} 1');
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    for (let i = 0; i < 50 && (await scrape()).includes('mcpgw_sse_streams{server="time"'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await scrape()).not.toContain('mcpgw_sse_streams{server="time"');
+  });
 });
