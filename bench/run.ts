@@ -11,6 +11,7 @@ const SCENARIOS: Record<string, string> = {
   sessions: './sessions.js',
   observability: './observability.js',
   stdio: './stdio.js',
+  cluster: './cluster.js',
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
