@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import { fmt, load, startChild, startGatewayProcess, tmpDir, ROOT } from './support.js';
+import { modernRequestHeaders, withRequestMeta } from '../src/protocol/modern.js';
 
 const JWT_SECRET = 'bench-secret-0123456789abcdef0123456789';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import fs from 'node:fs';
 /**
  * Scenario `rest`: tools/call through the gateway (Streamable HTTP, HTTP-to-MCP tool) versus the same
  * request sent straight to the backend, same load tool, same run. Target: throughput ratio >= 0.6.
+ * Also a 2026-07-28 client (stateless, headers checked against the body) against the session-based one.
  */
 export async function run(): Promise<void> {
   const backend = await startChild(path.join(ROOT, 'bench/echo-backend.ts'), [], {}, /listening (\d+)/);
@@ -78,10 +80,18 @@ export async function run(): Promise<void> {
       targets.push({ ...v, url, headers: h });
     }
 
+    // A 2026-07-28 client: no session, the routing headers and _meta on every request.
+    const modernParams = withRequestMeta({ name: 'getPet', arguments: { id: 42 } }, { clientInfo: { name: 'bench', version: '1' } });
+    const modernBody = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: modernParams });
+    const modern = { label: 'no auth, 2026-07-28 stateless', server: 'bench', auth: {}, url: `http://127.0.0.1:${port}/mcp-servers/bench`, headers: { ...headers, ...modernRequestHeaders('tools/call', modernParams) }, body: modernBody };
+    const modernCheck = (await fetch(modern.url, { method: 'POST', headers: modern.headers, body: modernBody }).then((r) => r.json())) as any;
+    if (modernCheck.result?.resultType !== 'complete' || !String(modernCheck.result?.content?.[0]?.text).includes('Rex')) throw new Error(`unexpected 2026-07-28 result: ${JSON.stringify(modernCheck)}`);
+
     // Warm every path, then measure each for the same duration and connections.
     const directUrl = `http://127.0.0.1:${backendPort}/pets/42`;
     await load({ url: directUrl, duration: 2 });
     for (const t of targets) await load({ url: t.url, method: 'POST', headers: t.headers, body: callBody, duration: 2 });
+    await load({ url: modern.url, method: 'POST', headers: modern.headers, body: modernBody, duration: 2 });
     const direct = await load({ url: directUrl });
     const line = (label: string, r: { rps: number; p50: number; p99: number; errors: number; non2xx: number }) =>
       process.stdout.write(`${label.padEnd(28)}: ${fmt(r.rps, 0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors + r.non2xx}\n`);
@@ -92,6 +102,17 @@ export async function run(): Promise<void> {
       results[t.label] = r.rps;
       line(`through gateway, ${t.label}`, r);
     }
+    // Alternated runs, so a busy shared machine weighs on both sides alike; the median ratio is reported.
+    const plain = targets[0];
+    const ratios: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const session = await load({ url: plain.url, method: 'POST', headers: plain.headers, body: callBody, duration: 5 });
+      const stateless = await load({ url: modern.url, method: 'POST', headers: modern.headers, body: modernBody, duration: 5 });
+      line(`  session-based, round ${i + 1}`, session);
+      line(`  2026-07-28 stateless, round ${i + 1}`, stateless);
+      ratios.push(stateless.rps / session.rps);
+    }
+    process.stdout.write(`2026-07-28 stateless / session-based (no auth), median of 3: ${fmt(ratios.sort((a, b) => a - b)[1])}\n`);
     const ratio = results['no auth'] / direct.rps;
     process.stdout.write(`throughput ratio gateway/direct: ${fmt(ratio)} (target >= 0.60) ${ratio >= 0.6 ? 'PASS' : 'BELOW TARGET'}\n`);
     for (const label of ['key-auth', 'JWT (HS256)']) {
