@@ -312,12 +312,16 @@ export async function relayBody(upstream: Dispatcher.ResponseData, res: ServerRe
   const stream = new ClientStream(res, toolAcl);
   stream.open(upstream.statusCode, headers, keepAliveMs);
   const answered = new Set<string>();
-  const failure = await pumpSse(upstream.body, up.maxMessageBytes, up.serviceName, async (item, message) => {
+  let resumable = false;
+  let failure = await pumpSse(upstream.body, up.maxMessageBytes, up.serviceName, async (item, message) => {
     if (item.kind === 'comment') return stream.send(`:${item.text}\n\n`);
     if (item.kind === 'retry') return stream.send(`retry: ${item.retry}\n\n`);
+    if (item.event.id) resumable = true;
     if (message !== undefined && ids.length) for (const id of responseIds(message)) answered.add(idKey(id));
     return stream.sendEvent(item.event, message);
   });
+  // A stream that ended without answering and without event ids cannot be resumed: the client would wait forever.
+  if (!failure && !resumable && ids.some((id) => !answered.has(idKey(id)))) failure = new UpstreamError('UPSTREAM_BAD_STREAM', 502, `the backend of service "${up.serviceName}" ended its event stream without answering`);
   if (failure && !stream.closed) {
     for (const id of ids) if (!answered.has(idKey(id))) await stream.send(messageEvent(upstreamErrorJson(id, failure.code, failure.message)));
   }
