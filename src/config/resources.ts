@@ -17,6 +17,7 @@ export interface ServiceSpec {
   env?: Record<string, string>;
   cwd?: string;
   mode?: 'per-session' | 'shared';
+  maxProcesses?: number;
 }
 
 export interface RegistrySpec {

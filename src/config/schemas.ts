@@ -80,6 +80,7 @@ export const serviceSchema = {
     env: { type: 'object', maxProperties: 256, additionalProperties: SECRET },
     cwd: { type: 'string', maxLength: 4096 },
     mode: { enum: ['per-session', 'shared'] },
+    maxProcesses: { type: 'integer', minimum: 1, maximum: 100000, description: 'stdio only: most processes of this service at once (default MCPGW_STDIO_MAX_PROCESSES_PER_SERVICE)' },
   },
 } as const;
 

@@ -51,7 +51,7 @@ export function checkResource(kind: ResourceKind, spec: unknown): ErrorDetail[] 
     } else {
       if (sources.length === 0) out.push({ path: 'endpoints', code: 'MISSING_FIELD', message: 'give one source: endpoints, dns or nacos' });
       if (sources.length > 1) out.push({ path: sources[1], code: 'INVALID_COMBINATION', message: `endpoints, dns and nacos are exclusive; found ${sources.join(' and ')}` });
-      for (const f of ['command', 'args', 'env', 'cwd', 'mode'] as const) {
+      for (const f of ['command', 'args', 'env', 'cwd', 'mode', 'maxProcesses'] as const) {
         if (svc[f] !== undefined) out.push({ path: f, code: 'INVALID_COMBINATION', message: `"${f}" applies only to protocol stdio` });
       }
     }

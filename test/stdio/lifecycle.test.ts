@@ -175,6 +175,18 @@ describe('stdio caps, idle reaping and shutdown', () => {
       expect(refused.status).toBe(403);
       await registerStdio(gw, 'capped', { command: process.execPath, args: [ECHO] });
       await registerStdio(gw, 'other', { command: process.execPath, args: [ECHO] });
+      await registerStdio(gw, 'single', { command: process.execPath, args: [ECHO], maxProcesses: 1 });
+      // a service's own cap
+      const one = await initialize(`${gw.dataUrl}/mcp-servers/single`);
+      expect(one.status).toBe(200);
+      const over = await initialize(`${gw.dataUrl}/mcp-servers/single`);
+      expect(over.status).toBe(503);
+      expect(over.body.error.message).toMatch(/stdio service "single" already runs 1 processes \(its maxProcesses\)/);
+      await fetch(`${gw.dataUrl}/mcp-servers/single`, { method: 'DELETE', headers: { 'mcp-session-id': one.session! } });
+      await waitFor(() => gw.gateway.stdio.countOf('single'), (n) => n === 0);
+      const bad = await gw.admin('PUT', '/api/v1/services/http-capped', { name: 'http-capped', protocol: 'mcp', endpoints: ['127.0.0.1:1'], maxProcesses: 2 });
+      expect(bad.status).toBe(422);
+      expect(bad.body.error.details[0]).toMatchObject({ path: 'maxProcesses', code: 'INVALID_COMBINATION' });
       const url = `${gw.dataUrl}/mcp-servers/capped`;
       expect((await initialize(url)).status).toBe(200);
       const second = await initialize(url);

@@ -43,7 +43,7 @@ export class StdioService {
   }
 
   private command(): StdioCommand {
-    return { service: this.spec.name, command: this.spec.command ?? '', args: this.spec.args ?? [], env: this.spec.env ?? {}, cwd: this.spec.cwd };
+    return { service: this.spec.name, command: this.spec.command ?? '', args: this.spec.args ?? [], env: this.spec.env ?? {}, cwd: this.spec.cwd, maxProcesses: this.spec.maxProcesses };
   }
 
   /** The channel of a new client session: its own process, or a view of the shared one. */

@@ -10,6 +10,8 @@ export interface StdioCommand {
   args: string[];
   env: Record<string, string>;
   cwd?: string;
+  /** The service's own process cap, when it sets one. */
+  maxProcesses?: number;
 }
 
 export interface StdioProcessOptions {

@@ -53,8 +53,9 @@ export class StdioSupervisor {
       throw new ProcessLimitError(`the gateway already runs ${this.size} stdio processes (MCPGW_STDIO_MAX_PROCESSES); try again later`);
     }
     const mine = this.countOf(cmd.service);
-    if (mine >= this.limits.maxProcessesPerService) {
-      throw new ProcessLimitError(`stdio service "${cmd.service}" already runs ${mine} processes (MCPGW_STDIO_MAX_PROCESSES_PER_SERVICE); try again later`);
+    const cap = cmd.maxProcesses ?? this.limits.maxProcessesPerService;
+    if (mine >= cap) {
+      throw new ProcessLimitError(`stdio service "${cmd.service}" already runs ${mine} processes (${cmd.maxProcesses ? 'its maxProcesses' : 'MCPGW_STDIO_MAX_PROCESSES_PER_SERVICE'}); try again later`);
     }
     // Counted before the spawn resolves, so concurrent starts cannot overshoot the caps.
     this.perService.set(cmd.service, mine + 1);
