@@ -18,7 +18,8 @@ describe('CLI: validate, apply, export', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/valid tool configuration, \d+ tool\(s\)/);
     }
-  });
+    // Six CLI processes in a row: a loaded machine needs more than the default 30 s.
+  }, 120_000);
 
   it('validate prints line and column and exits 1 for bad tool YAML', async () => {
     const dir = tmp();
