@@ -119,6 +119,13 @@ export class Gateway {
     return this.current;
   }
 
+  /** Health of every balanced endpoint of the served services, for the endpoint gauge. */
+  private *endpointStates(): Iterable<{ service: string; address: string; healthy: boolean }> {
+    for (const [service, runtime] of this.current?.services ?? []) {
+      for (const e of runtime.endpoints?.describe() ?? []) yield { service, address: e.address, healthy: !e.ejected && !e.down };
+    }
+  }
+
   /** Replaces how callers are authenticated (consumer auth installs itself here). */
   setAuthenticator(a: Authenticator): void {
     this.authenticator = a;
@@ -208,7 +215,10 @@ export class Gateway {
         const result = await this.loopback!.call(server, {}, 'tools/list', {});
         return { tools: (result.tools as unknown[]) ?? [] };
       },
-      beforeScrape: () => this.metrics.sessions.set(this.sessions.size),
+      beforeScrape: () => {
+        this.metrics.sessions.set(this.sessions.size);
+        this.metrics.recordEndpoints(this.endpointStates());
+      },
       extensions: this.opts.extensions,
     });
     this.port = await this.dataPlane.listen(s.port, s.host);

@@ -31,7 +31,7 @@ export class GatewayMetrics {
   });
   readonly upstreamDuration = new Histogram({
     name: 'mcpgw_upstream_duration_seconds',
-    help: 'Time from sending a request to a direct-proxy backend to its response headers, by server and method',
+    help: 'Time from sending a request to a backend (direct proxy, or an HTTP-to-MCP tool call) to its response headers, by server and method',
     labelNames: ['server', 'method'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
@@ -43,6 +43,13 @@ export class GatewayMetrics {
     labelNames: ['server', 'transport'] as const,
     registers: [this.registry],
     collect: () => this.countStreams(),
+  });
+  /** Balanced upstream endpoints: 1 while one takes traffic, 0 while ejected or failing its health check. */
+  readonly endpointHealth = new Gauge({
+    name: 'mcpgw_upstream_endpoint_healthy',
+    help: 'Upstream service endpoints: 1 healthy, 0 ejected (passive) or down (active health check), by service and endpoint address',
+    labelNames: ['service', 'endpoint'] as const,
+    registers: [this.registry],
   });
   /** Per-server calls, errors and latency over the last minutes, for the console's chart. */
   readonly timeline = new ServerTimeline();
@@ -75,6 +82,12 @@ export class GatewayMetrics {
   trackStream(res: ServerResponse, server: string, transport: string): void {
     this.openStreams.set(res, { server, transport });
     res.once('close', () => this.openStreams.delete(res));
+  }
+
+  /** Replaces the endpoint gauge with the served services' endpoints (removed ones disappear). */
+  recordEndpoints(endpoints: Iterable<{ service: string; address: string; healthy: boolean }>): void {
+    this.endpointHealth.reset();
+    for (const e of endpoints) this.endpointHealth.set({ service: e.service, endpoint: e.address }, e.healthy ? 1 : 0);
   }
 
   private countStreams(): void {

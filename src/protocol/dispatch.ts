@@ -38,6 +38,8 @@ export interface CallerContext {
   allowedTools?: ReadonlySet<string>;
   /** The request's span when tracing is on; backend calls become its children. */
   trace?: RequestTrace;
+  /** Told how long a backend took to answer (to its response headers), for the upstream latency histogram. */
+  upstreamTimed?: (seconds: number) => void;
 }
 
 export class ToolNotFoundError extends Error {}

@@ -108,6 +108,7 @@ export async function handleHostedMessage(
       protocolVersion: session.protocolVersion,
       allowedTools,
       trace: span,
+      upstreamTimed: metrics && ((seconds) => metrics.upstreamDuration.observe({ server: session.server, method: 'tools/call' }, seconds)),
     });
     return answer;
   } finally {

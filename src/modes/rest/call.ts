@@ -44,6 +44,8 @@ export interface RestCallContext {
   cancel?: (reason: unknown) => void;
   /** The gateway request's span when tracing is on. */
   trace?: RequestTrace;
+  /** Told the time from sending the backend request to its response headers, in seconds. */
+  upstreamTimed?: (seconds: number) => void;
 }
 
 export function textResult(text: string, isError = false): CallToolResult {
@@ -368,6 +370,7 @@ async function send(
   const timer = setTimeout(() => cancel(new TimeoutFailure()), runtime.timeoutMs);
   let res: Dispatcher.ResponseData;
   let responseBody: Buffer;
+  const sent = ctx.upstreamTimed ? performance.now() : 0;
   try {
     res = await dispatcher.request({
       origin: url.origin,
@@ -378,6 +381,7 @@ async function send(
       signal,
       [RETRY_SAFE]: runtime.retryToolCalls === true,
     } as Dispatcher.RequestOptions);
+    ctx.upstreamTimed?.((performance.now() - sent) / 1000);
     responseBody = await readLimited(res.body, runtime.maxResponseBytes, tool.name);
     upstream?.end(res.statusCode);
   } catch (err) {

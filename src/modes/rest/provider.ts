@@ -38,6 +38,7 @@ export class RestToolProvider implements ToolProvider {
       signal: ctx.signal,
       cancel: ctx.cancel,
       trace: ctx.trace,
+      upstreamTimed: ctx.upstreamTimed,
     });
     return result as unknown as Record<string, unknown>;
   }
