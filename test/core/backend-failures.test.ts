@@ -119,3 +119,31 @@ describe('arguments cannot climb out of the configured path', () => {
     }
   });
 });
+
+describe('redirects are not followed', () => {
+  it('a backend redirect to a metadata address comes back as an error result; nothing is fetched there', async () => {
+    const backend = await startBackend();
+    backend.on('/go', (_req, res) => void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end());
+    const target = await startBackend();
+    backend.on('/go-local', (_req, res) => void res.writeHead(307, { location: `${target.url}/inside` }).end());
+    const gw = await startGateway();
+    try {
+      await gw.admin('PUT', '/api/v1/services/api', { protocol: 'http', endpoints: [backend.address] });
+      const tools = 'server:\n  name: r\ntools:\n  - name: go\n    description: g\n    requestTemplate: { url: /go, method: GET }\n  - name: local\n    description: l\n    requestTemplate: { url: /go-local, method: GET }\n';
+      await gw.admin('PUT', '/api/v1/mcp-servers/r', { type: 'http-to-mcp', description: 'd', service: 'api', tools });
+      await gw.settled();
+      const client = await connectClient(gw.dataUrl, 'r', 'streamable-http');
+      for (const name of ['go', 'local']) {
+        const r = await client.callTool({ name, arguments: {} });
+        expect(r.isError, name).toBe(true);
+        expect((r.content as Array<{ text: string }>)[0].text).toMatch(/status: 30[27]/);
+      }
+      expect(target.requests.length).toBe(0);
+      await client.close();
+    } finally {
+      await gw.stop();
+      await backend.close();
+      await target.close();
+    }
+  });
+});
