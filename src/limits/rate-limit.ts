@@ -3,12 +3,18 @@ import type { Redis } from 'ioredis';
 import type { RateLimitRule } from '../config/resources.js';
 
 /** The outcome of asking for one call. */
-export type Admission = { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; rule: string };
+export type Admission = { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; rule: string; scope: LimitScope };
 
-/** Where window counters and concurrency slots live: this process, or Redis shared by every replica. */
+/** What a refusing rule applies to (a bounded metric label). */
+export type LimitScope = 'server' | 'consumer' | 'tool' | 'consumer_tool';
+
+/** Where token buckets and concurrency slots live: this process, or Redis shared by every replica. */
 export interface CounterStore {
-  /** Adds one to the counter of a window and returns the new value. */
-  increment(key: string, windowMs: number): Promise<number>;
+  /**
+   * Takes one token from a bucket holding at most `capacity`, refilled at `capacity` per `windowMs`;
+   * returns 0 when taken, else the milliseconds until a token is back.
+   */
+  take(key: string, capacity: number, windowMs: number): Promise<number>;
   /** Takes one of `limit` concurrency slots; returns a release token, or undefined when all are taken. */
   acquire(key: string, limit: number): Promise<string | undefined>;
   /** Gives a slot back (fire and forget). */
@@ -18,19 +24,30 @@ export interface CounterStore {
 /** A slot held by a replica that died is freed after this long (longer than any call's timeout). */
 export const SLOT_LEASE_MS = 10 * 60_000;
 
-/** Fixed-window counters in memory; old windows are dropped as time passes. */
+/** Tokens in a bucket after refilling from `at` to `now`, capped at the capacity. */
+function refilled(tokens: number, at: number, now: number, capacity: number, windowMs: number): number {
+  return Math.min(capacity, tokens + (Math.max(0, now - at) * capacity) / windowMs);
+}
+
+/** Token buckets in memory; buckets that have refilled completely are dropped as time passes. */
 export class MemoryCounters implements CounterStore {
-  private readonly windows = new Map<string, { count: number; expires: number }>();
+  private readonly buckets = new Map<string, { tokens: number; at: number; full: number }>();
   private readonly inFlight = new Map<string, number>();
   private lastSweep = Date.now();
 
-  async increment(key: string, windowMs: number): Promise<number> {
+  async take(key: string, capacity: number, windowMs: number): Promise<number> {
     const now = Date.now();
     if (now - this.lastSweep > 10_000) this.sweep(now);
-    const w = this.windows.get(key);
-    if (w && w.expires > now) return ++w.count;
-    this.windows.set(key, { count: 1, expires: now + windowMs });
-    return 1;
+    const b = this.buckets.get(key);
+    const tokens = b ? refilled(b.tokens, b.at, now, capacity, windowMs) : capacity;
+    if (tokens < 1) {
+      if (b) Object.assign(b, { tokens, at: now });
+      return Math.ceil(((1 - tokens) * windowMs) / capacity);
+    }
+    // A bucket absent after `full` is the same as a full one, so it can be swept then.
+    const left = tokens - 1;
+    this.buckets.set(key, { tokens: left, at: now, full: now + ((capacity - left) * windowMs) / capacity });
+    return 0;
   }
 
   async acquire(key: string, limit: number): Promise<string | undefined> {
@@ -48,7 +65,7 @@ export class MemoryCounters implements CounterStore {
 
   private sweep(now: number): void {
     this.lastSweep = now;
-    for (const [k, w] of this.windows) if (w.expires <= now) this.windows.delete(k);
+    for (const [k, b] of this.buckets) if (b.full <= now) this.buckets.delete(k);
   }
 }
 
@@ -61,7 +78,25 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
 /**
- * Fixed-window counters in Redis (INCR + PEXPIRE in one MULTI), so replicas share one limit;
+ * Refills a bucket (hash of tokens and time, on the Redis clock so replicas agree) and takes a token;
+ * returns 0, or the ms until a token. The key expires once the bucket would be full again.
+ */
+const TAKE = `
+local capacity = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = capacity
+if b[1] then tokens = math.min(capacity, tonumber(b[1]) + math.max(0, now - tonumber(b[2])) * capacity / window) end
+local wait = 0
+if tokens < 1 then wait = math.ceil((1 - tokens) * window / capacity) else tokens = tokens - 1 end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) * window / capacity) + 1)
+return wait`;
+
+/**
+ * Token buckets in Redis (one Lua script per take), so replicas share one limit;
  * concurrency slots are leased members of a sorted set, so a dead replica's slots expire.
  */
 export class RedisCounters implements CounterStore {
@@ -81,11 +116,8 @@ export class RedisCounters implements CounterStore {
     this.redis.zrem(`${this.prefix}c:${key}`, token).catch(() => undefined);
   }
 
-  async increment(key: string, windowMs: number): Promise<number> {
-    const result = await this.redis.multi().incr(this.prefix + key).pexpire(this.prefix + key, windowMs, 'NX').exec();
-    const incr = result?.[0];
-    if (!incr || incr[0]) throw incr?.[0] ?? new Error('rate-limit counter failed');
-    return Number(incr[1]);
+  async take(key: string, capacity: number, windowMs: number): Promise<number> {
+    return Number(await this.redis.eval(TAKE, 1, `${this.prefix}b:${key}`, capacity, windowMs));
   }
 }
 
@@ -100,21 +132,25 @@ function scopeOf(rule: RateLimitRule): string {
   return scope ? ` (${scope})` : '';
 }
 
+function limitScope(rule: RateLimitRule): LimitScope {
+  if (rule.consumer) return rule.tool ? 'consumer_tool' : 'consumer';
+  return rule.tool ? 'tool' : 'server';
+}
+
 function describe(rule: RateLimitRule): string {
   return `${rule.requests} per ${rule.windowSeconds}s${scopeOf(rule)}`;
 }
 
 /**
  * Applies an MCP server's `rateLimits` to tools/call: each rule that matches the call (its consumer
- * and tool, when the rule names them) counts it in a fixed window; `concurrent` caps calls in flight.
- * Windows are aligned to the clock, so replicas sharing Redis count the same window.
+ * and tool, when the rule names them) takes a token from its bucket (`requests` tokens, refilled at
+ * `requests` per `windowSeconds`); `concurrent` caps calls in flight.
  */
 export class RateLimiter {
   constructor(private readonly counters: CounterStore) {}
 
   async admit(rules: readonly RateLimitRule[] | undefined, call: Call): Promise<Admission> {
     if (!rules || rules.length === 0) return { ok: true, release: () => undefined };
-    const now = Date.now();
     const taken: Array<[string, string]> = [];
     const release = () => {
       for (const [key, token] of taken.splice(0)) this.counters.release(key, token);
@@ -129,16 +165,15 @@ export class RateLimiter {
           const token = await this.counters.acquire(subject, rule.concurrent);
           if (token === undefined) {
             release();
-            return { ok: false, retryAfterSeconds: 1, rule: `${rule.concurrent} concurrent calls${scopeOf(rule)}` };
+            return { ok: false, retryAfterSeconds: 1, rule: `${rule.concurrent} concurrent calls${scopeOf(rule)}`, scope: limitScope(rule) };
           }
           taken.push([subject, token]);
         }
-        const windowMs = rule.windowSeconds * 1000;
-        const windowIndex = Math.floor(now / windowMs);
-        const count = await this.counters.increment(`${subject}|${windowIndex}`, windowMs);
-        if (count > rule.requests) {
+        // The size is in the key so a changed rule starts from a full bucket of its own.
+        const waitMs = await this.counters.take(`${subject}|${rule.requests}/${rule.windowSeconds}`, rule.requests, rule.windowSeconds * 1000);
+        if (waitMs > 0) {
           release();
-          return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((windowIndex + 1) * windowMs - now) / 1000)), rule: describe(rule) };
+          return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), rule: describe(rule), scope: limitScope(rule) };
         }
       }
     } catch (err) {

@@ -55,7 +55,12 @@ export class GatewayMetrics {
   readonly timeline = new ServerTimeline();
   private readonly proxyTools = new Map<string, Set<string>>();
   private readonly openStreams = new Map<ServerResponse, { server: string; transport: string }>();
-  readonly rateLimited = new Counter({ name: 'mcpgw_rate_limited_total', help: 'Calls refused by a rate limit, by server', labelNames: ['server'] as const, registers: [this.registry] });
+  readonly rateLimited = new Counter({
+    name: 'mcpgw_rate_limited_total',
+    help: 'Calls refused by a rate limit, by server and the refusing rule\'s scope (server | consumer | tool | consumer_tool)',
+    labelNames: ['server', 'scope'] as const,
+    registers: [this.registry],
+  });
   readonly sessions = new Gauge({ name: 'mcpgw_sessions', help: 'Client sessions held now', registers: [this.registry] });
   readonly snapshotRevision = new Gauge({ name: 'mcpgw_snapshot_revision', help: 'Store revision of the served snapshot', registers: [this.registry] });
   readonly reloads = new Counter({ name: 'mcpgw_snapshot_reloads_total', help: 'Snapshots built since start', registers: [this.registry] });

@@ -93,7 +93,7 @@ export async function handleHostedMessage(
       const name = (msg.params as Record<string, unknown> | undefined)?.name;
       admission = await opts.limiter.admit(opts.route.spec.rateLimits, { server: session.server, consumer: session.consumer, tool: typeof name === 'string' ? name : undefined });
       if (!admission.ok) {
-        opts.metrics?.rateLimited.inc({ server: session.server });
+        opts.metrics?.rateLimited.inc({ server: session.server, scope: admission.scope });
         answer = errorResponse(msg.id ?? null, GW_RATE_LIMITED, `Rate limit exceeded: ${admission.rule}; retry after ${admission.retryAfterSeconds}s`, { code: 'RATE_LIMITED', retryAfterSeconds: admission.retryAfterSeconds });
         return answer;
       }

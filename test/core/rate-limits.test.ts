@@ -49,16 +49,22 @@ describe('rate limits hold exactly', () => {
     expect((await callRaw(gw, 'rl', alice, 'b', h)).status).toBe(200);
     const refused = await callRaw(gw, 'rl', alice, 'b', h);
     expect(refused.status).toBe(429);
-    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    // 2 per hour: the bucket gets a token back every 1800 s.
+    expect(refused.retryAfter).toBe('1800');
     expect(refused.body.error.data.code).toBe('RATE_LIMITED');
     expect((await callRaw(gw, 'rl', alice, 'a', h)).status).toBe(200);
-    // Server-wide: 5 calls in all (2 b + 1 refused b counted + 1 a = 4 so far).
+    // Server-wide: 5 tokens (2 b + the refused b, which took the server rule's token before the consumer rule refused, + 1 a = 4 so far).
     const bob = await openSession(gw, 'rl', { 'x-api-key': 'bob-key-0000001' });
     const hb = { 'x-api-key': 'bob-key-0000001' };
     expect((await callRaw(gw, 'rl', bob, 'b', hb)).status).toBe(200);
     expect((await callRaw(gw, 'rl', bob, 'b', hb)).status).toBe(429);
     const metrics = await fetch(`${gw.adminUrl}/metrics`).then((r) => r.text());
-    expect(metrics).toContain('mcpgw_rate_limited_total{server="rl"} 2');
+    expect(metrics).toContain('mcpgw_rate_limited_total{server="rl",scope="consumer_tool"} 1');
+    expect(metrics).toContain('mcpgw_rate_limited_total{server="rl",scope="server"} 1');
+  });
+
+  it('token bucket: one token comes back after window/N', async () => {
+    await checkRefill([gw, gw], 'refill');
   });
 
   it('on the SSE transport the refusal is a JSON-RPC error on the stream', async () => {
@@ -67,6 +73,24 @@ describe('rate limits hold exactly', () => {
     await client.close();
   });
 });
+
+/** 2 calls per 2 s: a burst of 2, then one token back every second (a fixed window would give both back at once). */
+async function checkRefill(gws: [TestGateway, TestGateway], name: string): Promise<void> {
+  for (const gw of new Set(gws)) {
+    await gw.admin('PUT', `/api/v1/mcp-servers/${name}`, { type: 'http-to-mcp', description: 'd', tools, rateLimits: [{ requests: 2, windowSeconds: 2 }] });
+    await gw.settled();
+  }
+  const sids = [await openSession(gws[0], name), await openSession(gws[1], name)];
+  const call = (i: number) => callRaw(gws[i % 2], name, sids[i % 2], 'a');
+  expect((await call(0)).status).toBe(200);
+  expect((await call(1)).status).toBe(200);
+  const refused = await call(0);
+  expect(refused.status).toBe(429);
+  expect(refused.retryAfter).toBe('1');
+  await new Promise((r) => setTimeout(r, 1100));
+  expect((await call(1)).status).toBe(200);
+  expect((await call(0)).status).toBe(429);
+}
 
 describe('two replicas sharing Redis share one limit', () => {
   const prefix = `mcpgw-test-${randomUUID()}:`;
@@ -101,6 +125,16 @@ describe('two replicas sharing Redis share one limit', () => {
     redis.disconnect();
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.every((k) => k.startsWith(`${prefix}rl:`))).toBe(true);
+  });
+
+  it('token bucket shared by both: one token comes back after window/N', async () => {
+    await checkRefill([a, b], `refill-${prefixTag}`);
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const ttl = await redis.pttl((await redis.keys(`${prefix}rl:b:refill-*`))[0]);
+    redis.disconnect();
+    // The bucket key expires once it would be full again (at most the 2 s window).
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(2001);
   });
 });
 
@@ -166,7 +200,7 @@ describe('concurrent-call limits hold exactly', () => {
       slow.releaseAll();
       expect((await again).status).toBe(200);
       const metrics = await fetch(`${gw.adminUrl}/metrics`).then((r) => r.text());
-      expect(metrics).toContain('mcpgw_rate_limited_total{server="conc"} 1');
+      expect(metrics).toContain('mcpgw_rate_limited_total{server="conc",scope="tool"} 1');
     } finally {
       slow.releaseAll();
       await gw.stop();

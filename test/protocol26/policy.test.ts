@@ -81,7 +81,7 @@ describe('2026-07-28 clients meet the same consumer auth, tool ACLs, rate limits
     const after = await fetch(`${gw.adminUrl}/metrics`).then((r) => r.text());
     const calls = 'mcpgw_tool_calls_total{server="guarded",tool="open",consumer="bob",outcome="ok"}';
     expect(sample(after, calls) - sample(before, calls)).toBe(3);
-    const limitedCount = 'mcpgw_rate_limited_total{server="guarded"}';
+    const limitedCount = 'mcpgw_rate_limited_total{server="guarded",scope="consumer_tool"}';
     expect(sample(after, limitedCount) - sample(before, limitedCount)).toBe(1);
   });
 

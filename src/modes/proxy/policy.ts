@@ -61,7 +61,7 @@ export async function admitToolCalls(ctx: TransportContext, route: ServerRoute, 
     const admission = await ctx.limiter!.admit(route.spec.rateLimits, { server: route.name, consumer, tool });
     if (!admission.ok) {
       release();
-      ctx.metrics?.rateLimited.inc({ server: route.name });
+      ctx.metrics?.rateLimited.inc({ server: route.name, scope: admission.scope });
       return {
         refusal: { status: 429, code: 'RATE_LIMITED', rpcCode: GW_RATE_LIMITED, message: `Rate limit exceeded: ${admission.rule}; retry after ${admission.retryAfterSeconds}s`, retryAfterSeconds: admission.retryAfterSeconds },
         release: () => undefined,
