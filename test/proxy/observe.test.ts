@@ -91,6 +91,23 @@ describe('direct proxy: metrics and access log', () => {
     expect(lines.join('\n')).not.toContain(KEY);
   });
 
+  it('counts a rate-limit refusal by server and rule scope, with Retry-After until the next token', async () => {
+    const put = await gw.admin('PUT', '/api/v1/mcp-servers/obs-limited', { type: 'direct-proxy', description: 'l', service: 'raw-mcp', transport: 'streamable-http', path: '/mcp', consumerAuth: { enabled: true }, rateLimits: [{ requests: 1, windowSeconds: 3600, consumer: 'alice' }] });
+    expect(put.status, JSON.stringify(put.body)).toBe(201);
+    await gw.settled();
+    const url = `${gw.dataUrl}/mcp-servers/obs-limited`;
+    const init = await rpc(url, initialize(1), { 'x-api-key': KEY });
+    const s = { 'x-api-key': KEY, 'mcp-session-id': init.sid! };
+    expect((await rpc(url, call(2, 'ok'), s)).status).toBe(200);
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...s }, body: JSON.stringify(call(3, 'ok')) });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('3600');
+    await res.text();
+    const text = await scrape();
+    expect(text).toContain('mcpgw_rate_limited_total{server="obs-limited",scope="consumer"} 1');
+    expect(text).toContain(`mcpgw_upstream_endpoint_healthy{service="raw-mcp",endpoint="${raw.address}"} 1`);
+  });
+
   it('counts an open GET event stream while it is open', async () => {
     const url = `${gw.dataUrl}/mcp-servers/obs`;
     const init = await rpc(url, initialize(1), { 'x-api-key': KEY });
