@@ -50,6 +50,8 @@ export interface McpServerSpec {
   path?: string;
   tools?: string;
   allowPrivateNetworks?: boolean;
+  /** Hosts that tool URLs built from arguments may reach (exact, with an optional port, or `*.suffix`). */
+  allowedHosts?: string[];
   retryToolCalls?: boolean;
   /** Direct proxy: bridge protocol generations (auto, the default) or only pass requests through. */
   protocolBridging?: 'auto' | 'passthrough';

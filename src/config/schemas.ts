@@ -130,6 +130,12 @@ export const mcpServerSchema = {
     path: { type: 'string', pattern: '^/[^\\s?#]*$', maxLength: 1024 },
     tools: { type: 'string', maxLength: 4 * 1024 * 1024, description: 'Higress tool YAML (server/tools), as text' },
     allowPrivateNetworks: { type: 'boolean', description: 'let absolute tool URLs reach loopback/private addresses' },
+    allowedHosts: {
+      type: 'array',
+      maxItems: 256,
+      items: { type: 'string', pattern: '^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,252})(:[0-9]{1,5})?$' },
+      description: 'http-to-mcp: hosts ("api.example.com", "api.example.com:8443", "*.example.com") that tool URLs whose host comes from arguments may reach',
+    },
     retryToolCalls: { type: 'boolean', description: 'tool calls are safe to repeat: re-send one to another endpoint when its connection broke before an answer' },
     protocolBridging: { enum: ['auto', 'passthrough'], description: 'direct proxy: bridge MCP 2026-07-28 (stateless) and initialize-based clients/backends (auto) or only pass requests through' },
     toolset: {

@@ -140,6 +140,7 @@ export function buildSnapshot(input: SnapshotInput, previous: Snapshot | undefin
           compiled,
           service: service?.endpoints,
           allowPrivateNetworks: !!spec.allowPrivateNetworks,
+          allowedHosts: spec.allowedHosts ?? [],
           retryToolCalls: spec.retryToolCalls,
           timeoutMs: service?.spec.timeoutMs ?? deps.defaultTimeoutMs,
           maxResponseBytes: deps.maxResponseBytes,

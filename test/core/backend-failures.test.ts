@@ -147,3 +147,57 @@ describe('redirects are not followed', () => {
     }
   });
 });
+
+describe('a rendered URL stays on the host its template names', () => {
+  it('pins argument-built hosts to allowedHosts, trusts literal and .config hosts, keeps paths on the service', async () => {
+    const backend = await startBackend();
+    const gw = await startGateway();
+    const port = backend.address.split(':').pop();
+    const text = (r: Record<string, unknown>) => (r.content as Array<{ text: string }>)[0].text;
+    try {
+      await gw.admin('PUT', '/api/v1/services/api', { protocol: 'http', endpoints: [backend.address] });
+      const tools = [
+        'server:\n  name: h\n  config:\n    base: "http://127.0.0.1:' + port + '"\ntools:',
+        `  - name: literal\n    requestTemplate: { url: "http://127.0.0.1:${port}/lit", method: GET }`,
+        '  - name: fromConfig\n    requestTemplate: { url: "{{.config.base}}/cfg", method: GET }',
+        '  - name: fromArgs\n    args: [{ name: host, required: true }]\n    requestTemplate: { url: "http://{{.args.host}}/dyn", method: GET }',
+        '  - name: wholeUrl\n    args: [{ name: url, required: true }]\n    requestTemplate: { url: "{{.args.url}}", method: GET }',
+        '  - name: path\n    args: [{ name: p, required: true }]\n    requestTemplate: { url: "/{{.args.p}}", method: GET }',
+      ].join('\n');
+      const spec = { type: 'http-to-mcp', description: 'd', service: 'api', allowPrivateNetworks: true, tools };
+      expect((await gw.admin('PUT', '/api/v1/mcp-servers/h', spec)).status).toBe(201);
+      await gw.settled();
+      let client = await connectClient(gw.dataUrl, 'h', 'streamable-http');
+      expect(JSON.parse(text(await client.callTool({ name: 'literal', arguments: {} }))).path).toBe('/lit');
+      expect(JSON.parse(text(await client.callTool({ name: 'fromConfig', arguments: {} }))).path).toBe('/cfg');
+      const before = backend.requests.length;
+      for (const [name, args] of [
+        ['fromArgs', { host: `127.0.0.1:${port}` }],
+        ['wholeUrl', { url: `http://localhost:${port}/x` }],
+        ['path', { p: `/127.0.0.1:${port}/x` }],
+      ] as const) {
+        const r = await client.callTool({ name, arguments: args });
+        expect(r.isError, name).toBe(true);
+        expect(text(r), name).toContain('[UPSTREAM_HOST_NOT_ALLOWED]');
+      }
+      expect(backend.requests.length).toBe(before);
+      await client.close();
+
+      // Naming the host (with its port) lets argument-built URLs reach it, and only it.
+      expect((await gw.admin('PUT', '/api/v1/mcp-servers/h', { ...spec, allowedHosts: [`127.0.0.1:${port}`] })).status).toBe(200);
+      await gw.settled();
+      client = await connectClient(gw.dataUrl, 'h', 'streamable-http');
+      expect(JSON.parse(text(await client.callTool({ name: 'fromArgs', arguments: { host: `127.0.0.1:${port}` } }))).path).toBe('/dyn');
+      const other = await client.callTool({ name: 'wholeUrl', arguments: { url: `http://localhost:${port}/x` } });
+      expect(text(other)).toContain('[UPSTREAM_HOST_NOT_ALLOWED]');
+      await client.close();
+
+      const bad = await gw.admin('PUT', '/api/v1/mcp-servers/h', { ...spec, allowedHosts: ['http://x/'] });
+      expect(bad.status).toBe(422);
+      expect(JSON.stringify(bad.body)).toContain('allowedHosts');
+    } finally {
+      await gw.stop();
+      await backend.close();
+    }
+  });
+});

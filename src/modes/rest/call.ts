@@ -20,6 +20,8 @@ export interface RestServerRuntime {
   compiled: CompiledRestServer;
   service?: ServiceEndpoints;
   allowPrivateNetworks: boolean;
+  /** Hosts that URLs built from arguments may reach: exact `host[:port]` or `*.suffix`. */
+  allowedHosts?: readonly string[];
   /** The server opted in to re-sending a call whose connection broke before an answer (retryToolCalls). */
   retryToolCalls?: boolean;
   timeoutMs: number;
@@ -151,9 +153,17 @@ function resolveTarget(runtime: RestServerRuntime, tool: CompiledRestTool, rende
       throw new CallFailure(`tool "${tool.name}": the rendered URL is not valid: ${rendered.slice(0, 200)}`);
     }
     const problem = literalHostProblem(url.hostname, runtime.allowPrivateNetworks);
-    if (problem) throw new CallFailure(`tool "${tool.name}": refused to call ${url.host}: ${problem}; set allowPrivateNetworks on MCP server "${runtime.serverName}" to allow it`);
+    if (problem) throw new CallFailure(`tool "${tool.name}": refused to call ${url.host}: ${problem}; set allowPrivateNetworks on MCP server "${runtime.serverName}" to allow it [UPSTREAM_ADDRESS_BLOCKED]`);
+    const rule = tool.urlHost;
+    const pinned = (rule.kind === 'literal' && url.host.toLowerCase() === rule.host) || rule.kind === 'config';
+    if (!pinned && !hostAllowed(url, runtime.allowedHosts)) {
+      throw new CallFailure(`tool "${tool.name}": refused to call ${url.host}: the host is not the one its URL template names; list it in allowedHosts of MCP server "${runtime.serverName}" to allow it [UPSTREAM_HOST_NOT_ALLOWED]`);
+    }
     return { url, dispatcher: runtime.allowPrivateNetworks ? runtime.external.open : runtime.external.guarded };
   }
+  // "//host/x" is a path to nobody: the URL parser would read it as another host.
+  if (/^[/\\]{2}/.test(rendered)) throw new CallFailure(`tool "${tool.name}": the rendered path "${rendered.slice(0, 200)}" names another host; refused [UPSTREAM_HOST_NOT_ALLOWED]`);
+  if (tool.urlHost.kind !== 'path' && !runtime.service) throw new CallFailure(`tool "${tool.name}": the rendered URL "${rendered.slice(0, 200)}" is not an http(s) URL; refused`);
   if (!runtime.service) throw new CallFailure(`tool "${tool.name}": its URL "${rendered.slice(0, 200)}" is a path, but MCP server "${runtime.serverName}" has no service`);
   const picked = runtime.service.pick();
   if (!picked) throw new CallFailure(`tool "${tool.name}": service "${runtime.service.service}" has no available endpoint`);
@@ -164,7 +174,22 @@ function resolveTarget(runtime: RestServerRuntime, tool: CompiledRestTool, rende
   } catch {
     throw new CallFailure(`tool "${tool.name}": the rendered path is not valid: ${rendered.slice(0, 200)}`);
   }
+  if (url.origin !== new URL(picked.origin).origin) throw new CallFailure(`tool "${tool.name}": the rendered path leaves service "${runtime.service.service}"; refused [UPSTREAM_HOST_NOT_ALLOWED]`);
   return { url, dispatcher: picked.dispatcher };
+}
+
+/** An allowedHosts entry names a host with or without a port (any port when none), or `*.suffix` for its subdomains. */
+function hostAllowed(url: URL, allowed: readonly string[] | undefined): boolean {
+  if (!allowed?.length) return false;
+  const host = url.hostname.toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return allowed.some((entry) => {
+    const e = entry.toLowerCase();
+    const colon = e.lastIndexOf(':');
+    const [name, wantPort] = colon > 0 ? [e.slice(0, colon), e.slice(colon + 1)] : [e, undefined];
+    if (wantPort !== undefined && wantPort !== port) return false;
+    return name.startsWith('*.') ? host.endsWith(name.slice(1)) && host.length > name.length - 1 : host === name;
+  });
 }
 
 async function readLimited(body: Dispatcher.ResponseData['body'], limit: number, tool: string): Promise<Buffer> {

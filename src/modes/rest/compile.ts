@@ -32,6 +32,8 @@ export interface CompiledRestTool {
   directResponse: boolean;
   method: string;
   url?: CompiledTemplate;
+  /** Where the URL template's host comes from, which decides the hosts a rendered URL may reach. */
+  urlHost: UrlHostRule;
   headers: Array<{ key: string; template: CompiledTemplate }>;
   body?: CompiledTemplate;
   argsToJsonBody: boolean;
@@ -106,6 +108,7 @@ function compileTool(config: ToolConfig, tool: ToolDefinition): CompiledRestTool
     directResponse: !rt.url,
     method: (rt.method ?? 'GET').toUpperCase(),
     url: t(rt.url, 'requestTemplate.url'),
+    urlHost: urlHostRule(rt.url),
     headers: (rt.headers ?? []).filter((h) => h.key).map((h, i) => ({ key: h.key, template: compileTemplate(String(h.value), { name: `${name}/requestTemplate.headers[${i}]` }) })),
     body: t(rt.body, 'requestTemplate.body'),
     argsToJsonBody: !!rt.argsToJsonBody,
@@ -149,4 +152,37 @@ export function compileRestConfig(config: ToolConfig): CompiledRestServer {
     passthroughAuthHeader: !!config.server.passthroughAuthHeader,
     securitySchemes: config.server.securitySchemes ?? [],
   };
+}
+
+/**
+ * The host of a tool URL: written in the template (`literal`), taken only from operator settings
+ * (`config`), built from anything else such as arguments (`dynamic`), or absent because the URL is a path
+ * sent to the server's service (`path`).
+ */
+export type UrlHostRule = { kind: 'path' } | { kind: 'literal'; host: string } | { kind: 'config' } | { kind: 'dynamic' };
+
+export function urlHostRule(source: string | undefined): UrlHostRule {
+  const text = (source ?? '').trim();
+  if (!text.startsWith('{{') && !/^[a-z][a-z0-9+.-]*:/i.test(text)) return { kind: 'path' };
+  // The authority ends at the first "/", "?" or "#" after the scheme that is not inside an action.
+  const afterScheme = text.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  let end = 0;
+  let depth = 0;
+  for (; end < afterScheme.length; end++) {
+    if (afterScheme.startsWith('{{', end)) depth++;
+    else if (afterScheme.startsWith('}}', end) && depth > 0) depth--;
+    else if (depth === 0 && '/?#'.includes(afterScheme[end])) break;
+  }
+  const authority = afterScheme.slice(0, end);
+  const actions = authority.match(/{{[\s\S]*?}}/g) ?? [];
+  if (actions.length === 0) {
+    try {
+      return { kind: 'literal', host: new URL(`${text.slice(0, text.length - afterScheme.length)}${authority}/`).host.toLowerCase() };
+    } catch {
+      return { kind: 'dynamic' };
+    }
+  }
+  // Operator settings (.config.*) are trusted like the template itself; anything else may come from the caller.
+  const configOnly = actions.every((a) => /^{{-?\s*\.config\.[A-Za-z0-9_.]+\s*-?}}$/.test(a));
+  return configOnly ? { kind: 'config' } : { kind: 'dynamic' };
 }
