@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { runConformance } from '../support/conformance.js';
 import type { TestBackend } from '../support/backend.js';
 import { registerConformanceRest } from './conformance-rest.js';
 
@@ -13,7 +13,6 @@ import { registerConformanceRest } from './conformance-rest.js';
  * prompts, resources, completions, progress or multi-round-trip tools are not something a REST-backed
  * server offers; they run against the direct proxy's fixtures instead.
  */
-const SUITE = ['-y', '-p', 'node@22', '-p', '@modelcontextprotocol/conformance@0.2.0-alpha.12', '-c'];
 
 /** Scenarios an HTTP-to-MCP server passes on their substance (not because a probe tool is missing). */
 const MUST_PASS = [
@@ -34,12 +33,8 @@ const MUST_PASS = [
 /** server-stateless checks that need a tool asking the client for sampling, which REST tools never do. */
 const STATELESS_NOT_APPLICABLE = ['sep-2575-server-rejects-undeclared-capability', 'sep-2575-missing-capability-http-400'];
 
-function npx(command: string, cwd: string, timeoutMs: number): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('npx', [...SUITE, command], { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` });
-    });
-  });
+function npx(command: string, cwd: string, timeoutMs: number) {
+  return runConformance('0.2.0-alpha.12', command, cwd, timeoutMs);
 }
 
 /** Scenario name -> its checks, from the suite's output directory. */

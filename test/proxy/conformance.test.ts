@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { runConformance, scenarioSummary } from '../support/conformance.js';
 import { registerProxy } from './support.js';
 import { startConformanceFixture, type ConformanceFixture } from './conformance-fixture.js';
 
@@ -13,23 +13,10 @@ import { startConformanceFixture, type ConformanceFixture } from './conformance-
  * /mcp-servers/{name} and /mcp-servers/{name}/mcp (Streamable backend) and at /mcp-servers/{name}
  * for the same fixture reached over HTTP+SSE (bridged).
  */
-const SUITE = ['-y', '-p', 'node@22', '-p', '@modelcontextprotocol/conformance@0.1.16', '-c'];
 const ACTIVE_SCENARIOS = 30;
 
-function npx(command: string, cwd: string, timeoutMs: number): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('npx', [...SUITE, command], { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` });
-    });
-  });
-}
-
-/** Scenario name -> passed, from the suite's summary. */
-function summary(out: string): Map<string, boolean> {
-  const result = new Map<string, boolean>();
-  const tail = out.slice(out.indexOf('=== SUMMARY ==='));
-  for (const m of tail.matchAll(/^([✓✗]) ([a-z0-9-]+): (\d+) passed, (\d+) failed/gm)) result.set(m[2], m[1] === '✓' && m[4] === '0');
-  return result;
+function npx(command: string, cwd: string, timeoutMs: number) {
+  return runConformance('0.1.16', command, cwd, timeoutMs);
 }
 
 let unavailable: string | undefined;
@@ -42,7 +29,7 @@ async function runSuite(url: string): Promise<Map<string, boolean>> {
   const cached = results.get(url);
   if (cached) return cached;
   const r = await npx(`conformance server --url ${url}`, work, 240_000);
-  const s = summary(r.out);
+  const s = scenarioSummary(r.out);
   if (s.size === 0) throw new Error(`the conformance suite printed no summary (exit ${r.code}):\n${r.out.slice(-2000)}`);
   results.set(url, s);
   return s;

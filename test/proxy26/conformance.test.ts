@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { runConformance, scenarioSummary } from '../support/conformance.js';
 import { registerProxy } from '../proxy/support.js';
 import { startConformanceFixture, type ConformanceFixture } from '../proxy/conformance-fixture.js';
 import { startStatelessUpstream, type StatelessUpstream } from './stateless-upstream.js';
@@ -16,24 +16,12 @@ import { startStatelessUpstream, type StatelessUpstream } from './stateless-upst
  * stateless test upstream (which implements the input_required scenarios), passed through, compared
  * with the same upstream reached directly.
  */
-const SUITE = ['-y', '-p', 'node@22', '-p', '@modelcontextprotocol/conformance@0.2.0-alpha.12', '-c'];
 const ACTIVE_2026_SCENARIOS = 20;
 /** server-stateless checks that need a diagnostic tool an initialize-based backend cannot have. */
 const NEEDS_STATELESS_BACKEND = new Set(['sep-2575-server-rejects-undeclared-capability', 'sep-2575-missing-capability-http-400', 'sep-2575-server-sends-prompts-list-changed-on-subscription', 'sep-2575-server-sends-tools-list-changed-on-subscription']);
 
-function npx(command: string, cwd: string, timeoutMs: number): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('npx', [...SUITE, command], { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` });
-    });
-  });
-}
-
-function summary(out: string): Map<string, boolean> {
-  const result = new Map<string, boolean>();
-  const tail = out.slice(out.indexOf('=== SUMMARY ==='));
-  for (const m of tail.matchAll(/^([✓✗]) ([a-z0-9-]+): (\d+) passed, (\d+) failed/gm)) result.set(m[2], m[1] === '✓' && m[4] === '0');
-  return result;
+function npx(command: string, cwd: string, timeoutMs: number) {
+  return runConformance('0.2.0-alpha.12', command, cwd, timeoutMs);
 }
 
 /** Check id -> status from a `--verbose` run of one scenario. */
@@ -87,7 +75,7 @@ describe('MCP conformance 2026-07-28 through the direct proxy (stateless client,
   it('passes every active 2026-07-28 server scenario', { timeout: 300_000 }, async (ctx) => {
     if (unavailable) return ctx.skip(unavailable);
     const r = await npx(`conformance server --url ${url} --spec-version 2026-07-28`, work, 280_000);
-    const s = summary(r.out);
+    const s = scenarioSummary(r.out);
     expect(s.size, r.out.slice(-2000)).toBe(ACTIVE_2026_SCENARIOS);
     expect([...s].filter(([, ok]) => !ok).map(([n]) => n)).toEqual([]);
   });
@@ -106,8 +94,8 @@ describe('MCP conformance 2026-07-28 through the direct proxy (stateless client,
 describe('MCP conformance 2026-07-28 through the direct proxy (stateless client, stateless backend)', () => {
   it('passes every input_required scenario, and every scenario the upstream passes directly', { timeout: 600_000 }, async (ctx) => {
     if (unavailable) return ctx.skip(unavailable);
-    const direct = summary((await npx(`conformance server --url ${stateless.url} --requirements 2026-07-28`, work, 280_000)).out);
-    const through = summary((await npx(`conformance server --url ${gw.dataUrl}/mcp-servers/st26 --requirements 2026-07-28`, work, 280_000)).out);
+    const direct = scenarioSummary((await npx(`conformance server --url ${stateless.url} --requirements 2026-07-28`, work, 280_000)).out);
+    const through = scenarioSummary((await npx(`conformance server --url ${gw.dataUrl}/mcp-servers/st26 --requirements 2026-07-28`, work, 280_000)).out);
     const mrtr = [...through.keys()].filter((n) => n.startsWith('input-required-result-'));
     expect(mrtr.length).toBe(14);
     expect(mrtr.filter((n) => !through.get(n))).toEqual([]);

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.js';
+import { runConformance, scenarioSummary } from '../support/conformance.js';
 import { startEverything, type RunningServer } from '../proxy/support.js';
 import { EVERYTHING, registerStdio } from './support.js';
 
@@ -13,22 +13,9 @@ import { EVERYTHING, registerStdio } from './support.js';
  * server over its own Streamable HTTP mode in the same run: the gateway must pass every scenario the
  * server passes over HTTP.
  */
-const SUITE = ['-y', '-p', 'node@22', '-p', '@modelcontextprotocol/conformance@0.1.16', '-c'];
 
-function npx(command: string, cwd: string, timeoutMs: number): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('npx', [...SUITE, command], { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` });
-    });
-  });
-}
-
-/** Scenario name -> passed, from the suite's summary. */
-function summary(out: string): Map<string, boolean> {
-  const result = new Map<string, boolean>();
-  const tail = out.slice(out.indexOf('=== SUMMARY ==='));
-  for (const m of tail.matchAll(/^([✓✗]) ([a-z0-9-]+): (\d+) passed, (\d+) failed/gm)) result.set(m[2], m[1] === '✓' && m[4] === '0');
-  return result;
+function npx(command: string, cwd: string, timeoutMs: number) {
+  return runConformance('0.1.16', command, cwd, timeoutMs);
 }
 
 let unavailable: string | undefined;
@@ -39,7 +26,7 @@ let direct: Map<string, boolean>;
 
 async function runSuite(url: string): Promise<Map<string, boolean>> {
   const r = await npx(`conformance server --url ${url}`, work, 400_000);
-  const s = summary(r.out);
+  const s = scenarioSummary(r.out);
   if (s.size === 0) throw new Error(`the conformance suite printed no summary (exit ${r.code}):\n${r.out.slice(-2000)}`);
   return s;
 }
