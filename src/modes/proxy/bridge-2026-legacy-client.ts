@@ -271,13 +271,22 @@ export class LegacyClientBridge {
     }
   }
 
+  /** The caller's own played session named by the request, or undefined once an answer has been sent. */
+  private async callersSession(ctx: TransportContext, r: RoutedRequest) {
+    const auth = await ctx.authenticate(r.route, r.req, r.res);
+    if (!auth.ok) return undefined;
+    const found = await findSession<PlayedSession>(ctx, this.server, firstHeader(r.req.headers[SESSION]), 'bridge-2026-legacy-client');
+    if (!found) {
+      sessionGone(r);
+      return undefined;
+    }
+    return sameCaller(r.route, found.session, auth.consumer, r.res) ? found : undefined;
+  }
+
   async get(ctx: TransportContext, r: RoutedRequest): Promise<void> {
-    const { req, res } = r;
-    const auth = await ctx.authenticate(r.route, req, res);
-    if (!auth.ok) return;
-    const found = await findSession<PlayedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'bridge-2026-legacy-client');
-    if (!found) return sessionGone(r);
-    if (!sameCaller(r.route, found.session, auth.consumer, res)) return;
+    const { res } = r;
+    const found = await this.callersSession(ctx, r);
+    if (!found) return;
     const { session, state } = found;
     state.listening?.controller?.abort();
     state.listening?.stream.end();
@@ -347,14 +356,10 @@ export class LegacyClientBridge {
   }
 
   async delete(ctx: TransportContext, r: RoutedRequest): Promise<void> {
-    const { req, res } = r;
-    const auth = await ctx.authenticate(r.route, req, res);
-    if (!auth.ok) return;
-    const found = await findSession<PlayedSession>(ctx, this.server, firstHeader(req.headers[SESSION]), 'bridge-2026-legacy-client');
-    if (!found) return sessionGone(r);
-    if (!sameCaller(r.route, found.session, auth.consumer, res)) return;
+    const found = await this.callersSession(ctx, r);
+    if (!found) return;
     ctx.sessions.endEverywhere(found.session.id);
-    res.writeHead(200).end();
+    r.res.writeHead(200).end();
   }
 }
 
